@@ -1,0 +1,77 @@
+# kwine: build and test the NT object driver series and the Wine patch set.
+# "make help" lists the targets; README.md explains them.
+
+SHELL := /bin/bash
+S := scripts
+export KWINE_START := $(shell date +%s)
+
+.PHONY: help test qemu-test deps fetch prepare kernel kernel-debug rootfs \
+	wine checkpatch export export-linux export-wine clean distclean
+
+help:
+	@echo "make qemu-test   build kernel + patched Wine, boot QEMU, run the guest test plan"
+	@echo "make test        what CI runs: checkpatch, KUnit, and everything qemu-test runs"
+	@echo "make deps        install the host packages (Debian 12, needs root or sudo)"
+	@echo "make prepare     fetch sources, create kernel-src/ and wine-src/ with the series"
+	@echo "make kernel      build the guest kernel (kernel-debug: KASAN, lockdep, kmemleak)"
+	@echo "make rootfs      build the Debian trixie guest root with Wine 10.0"
+	@echo "make wine        build the patched Wine parts into the guest root"
+	@echo "make checkpatch  checkpatch.pl --strict on every kernel patch"
+	@echo "make export      write kernel-src/ and wine-src/ commits back into patches/"
+	@echo "Variables: KERNEL_SRC=/path/to/linux, KWINE_FLAVOURS='plain debug'"
+
+test:
+	@bash $(S)/run-tests.sh test
+
+qemu-test:
+	@bash $(S)/run-tests.sh qemu-test
+
+deps:
+	@bash $(S)/install-deps.sh
+
+fetch: deps
+	@bash $(S)/fetch-sources.sh all
+
+prepare: fetch
+	@bash $(S)/prepare-tree.sh linux
+	@bash $(S)/prepare-tree.sh wine
+
+kernel: deps
+	@bash $(S)/prepare-tree.sh linux
+	@bash $(S)/build-kernel.sh plain
+
+kernel-debug: deps
+	@bash $(S)/prepare-tree.sh linux
+	@bash $(S)/build-kernel.sh debug
+
+rootfs: deps
+	@bash $(S)/build-rootfs.sh >/dev/null
+
+wine: deps
+	@bash $(S)/prepare-tree.sh wine
+	@bash $(S)/build-wine.sh
+
+checkpatch:
+	@bash $(S)/prepare-tree.sh linux
+	@bash $(S)/checkpatch.sh
+
+export: export-linux export-wine
+
+export-linux:
+	@bash $(S)/export-patches.sh linux
+
+export-wine:
+	@bash $(S)/export-patches.sh wine
+
+clean:
+	rm -rf build
+
+# Also drops the generated trees (after checking they carry no local work)
+# and the cache (downloads, base repos, guest root, ccache).
+distclean: clean
+	@for t in kernel-src wine-src; do \
+		[ ! -d $$t/.git ] || [ "$$(git -C $$t rev-parse HEAD)" = "$$(cat $$t/.git/kwine-head 2>/dev/null)" ] || \
+			{ echo "$$t has unexported commits; run 'make export' or remove it by hand"; exit 1; }; \
+	done
+	rm -rf kernel-src wine-src
+	rm -rf $${XDG_CACHE_HOME:-$$HOME/.cache}/kwine

@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot the guest kernel under QEMU (TCG) with the guest root over 9p, run
+# the staged plan, and leave console.log and results.ktap in LOGDIR.
+# Prints one line per finished test as it happens.  The QEMU run is killed
+# after KWINE_QEMU_TIMEOUT seconds (default 3000); the report step then
+# finds the missing results.
+#   boot-guest.sh BZIMAGE ROOT LOGDIR
+. "$(dirname "$0")/lib.sh"
+
+bz=${1:?bzImage}
+root=${2:?root}
+logdir=${3:?logdir}
+tmo=${KWINE_QEMU_TIMEOUT:-3000}
+mkdir -p "$logdir"
+rm -f "$logdir/console.log" "$logdir/results.ktap"
+: > "$logdir/results.ktap"
+
+accel=tcg
+[ -w /dev/kvm ] && accel=kvm
+log "qemu: booting $(basename "$(dirname "$(dirname "$(dirname "$(dirname "$bz")")")")") ($accel, timeout ${tmo}s)"
+
+# Live progress from the results port.
+tail -n +1 -F "$logdir/results.ktap" 2>/dev/null |
+	grep --line-buffered -E '^(not )?ok [0-9]+ ' |
+	while IFS= read -r line; do log "guest: $line"; done &
+progress=$!
+
+set +e
+timeout -k 10 "$tmo" qemu-system-x86_64 -machine q35,accel=$accel -cpu max \
+	-m 2G -smp 2 -display none -no-reboot -monitor none \
+	-serial "file:$logdir/console.log" -serial "file:$logdir/results.ktap" \
+	-kernel "$bz" \
+	-virtfs "local,path=$root,mount_tag=root,security_model=none,multidevs=remap" \
+	-append "console=ttyS0 root=root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144 rw init=/kwine/init panic=-1 ${KWINE_CMDLINE:-}" \
+	> "$logdir/qemu.out" 2>&1
+rc=$?
+set -e
+sleep 1
+kill "$progress" 2>/dev/null || true
+pkill -P "$progress" 2>/dev/null || true
+case $rc in
+0) log "qemu: guest exited" ;;
+124|137) log "qemu: TIMEOUT after ${tmo}s, guest killed" ;;
+*) log "qemu: exited with status $rc: $(tail -n 3 "$logdir/qemu.out")" ;;
+esac
+echo "$rc" > "$logdir/qemu.rc"

@@ -1,0 +1,100 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the guest root: Debian trixie (minbase) with Debian's Wine 10.0 and
+# what rebuilding Wine parts needs.  Built once into the cache and reused
+# until this script changes.  Prints the root's path on stdout.
+. "$(dirname "$0")/lib.sh"
+
+WINE_DEB_VERSION='10.0~repack-6'
+RUNTIME_PKGS="busybox wine wine64 libwine"
+BUILD_PKGS="gcc make perl python3 flex bison autoconf automake autotools-dev
+	dpkg-dev gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 libz-mingw-w64-dev
+	zlib1g-dev libvulkan-dev khronos-api unicode-data unicode-idna
+	unicode-cldr-core libxml-libxml-perl unzip rsync"
+
+stamp=$(stamp_of "$0" "$GUEST_SUITE")
+root=$KWINE_CACHE/rootfs-$stamp
+
+if [ -f "$root/.kwine-ready" ]; then
+	echo "$root"
+	exit 0
+fi
+
+command -v debootstrap >/dev/null || die "debootstrap missing (run 'make deps')"
+mirror=$(debian_mirror)
+
+# Mounts for running programs in the chroot; always undone.
+chroot_mounts=()
+umount_all()
+{
+	local m i
+	for ((i = ${#chroot_mounts[@]} - 1; i >= 0; i--)); do
+		m=${chroot_mounts[$i]}
+		as_root umount -l "$m" 2>/dev/null || true
+	done
+	chroot_mounts=()
+}
+trap umount_all EXIT
+mount_chroot()
+{
+	as_root mount -t proc proc "$root/proc"; chroot_mounts+=("$root/proc")
+	as_root mount --bind /dev "$root/dev"; chroot_mounts+=("$root/dev")
+	as_root mount -t tmpfs tmpfs "$root/dev/shm"; chroot_mounts+=("$root/dev/shm")
+}
+
+in_root()
+{
+	as_root env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+		DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 chroot "$root" "$@"
+}
+
+# Remove a root safely: never through a mount into the host.
+remove_root()
+{
+	local m
+	for m in $(awk -v r="$1/" 'index($2, r) == 1 { print $2 }' /proc/mounts | sort -r); do
+		as_root umount -l "$m" || die "cannot unmount $m"
+	done
+	as_root rm -rf --one-file-system "$1"
+}
+
+# Old roots from earlier versions of this script go away.
+for old in "$KWINE_CACHE"/rootfs-*; do
+	if [ -d "$old" ] && [ "$old" != "$root" ]; then
+		remove_root "$old"
+	fi
+done
+remove_root "$root"
+mkdir -p "$root"
+
+log "rootfs: debootstrap $GUEST_SUITE"
+as_root debootstrap --variant=minbase "$GUEST_SUITE" "$root" "$mirror" \
+	> "$KWINE_BUILD/debootstrap.log" 2>&1 ||
+	{ tail -n 30 "$KWINE_BUILD/debootstrap.log" >&2; die "debootstrap failed (log: build/debootstrap.log)"; }
+
+mount_chroot
+log "rootfs: installing Wine $WINE_DEB_VERSION and build tools"
+pins=""
+for p in wine wine64 libwine; do
+	pins="$pins $p=$WINE_DEB_VERSION"
+done
+in_root apt-get install -y --no-install-recommends $pins $BUILD_PKGS \
+	> "$KWINE_BUILD/rootfs-apt.log" 2>&1 ||
+	{ tail -n 30 "$KWINE_BUILD/rootfs-apt.log" >&2; die "apt-get in the guest root failed (log: build/rootfs-apt.log)"; }
+in_root apt-get clean
+
+# One prefix per Wine build, so that a lingering wineserver of one can
+# never serve the other.
+log "rootfs: creating Wine prefixes"
+for pfx in stock kwine; do
+	in_root env WINEPREFIX=/root/prefix-$pfx WINEDEBUG=-all \
+		WINEDLLOVERRIDES='mscoree,mshtml=' /usr/lib/wine/wine64 wineboot --init \
+		> "$KWINE_BUILD/rootfs-wineboot-$pfx.log" 2>&1 ||
+		{ tail -n 20 "$KWINE_BUILD/rootfs-wineboot-$pfx.log" >&2; die "wineboot failed"; }
+	in_root env WINEPREFIX=/root/prefix-$pfx /usr/lib/wine/wineserver -w
+done
+
+umount_all
+touch "$root/.kwine-ready"
+log "rootfs: ready at $root"
+echo "$root"

@@ -1,0 +1,26 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# checkpatch.pl --strict on every patch of the kernel series: one result
+# per patch.  Writes counts to $1 when given.
+. "$(dirname "$0")/lib.sh"
+
+counts=${1:-}
+cp=$KERNEL_SRC/scripts/checkpatch.pl
+[ -x "$cp" ] || die "no checkpatch.pl in $KERNEL_SRC (run 'make prepare')"
+pass=0 fail=0
+shopt -s nullglob
+for p in "$KWINE_TOP"/patches/linux/*.patch; do
+	case ${p##*/} in 0000-cover-letter.patch) continue ;; esac
+	if out=$(cd "$KERNEL_SRC" && perl "$cp" --strict --quiet --no-tree --show-types "$p" 2>&1) &&
+	   [ -z "$out" ]; then
+		echo "PASS checkpatch: ${p##*/}"
+		pass=$((pass + 1))
+	else
+		echo "FAIL checkpatch: ${p##*/}"
+		echo "$out" | sed 's/^/    /'
+		fail=$((fail + 1))
+	fi
+done
+echo "$pass passed, $fail failed"
+[ -z "$counts" ] || echo "$pass $fail 0" > "$counts"
+[ "$fail" -eq 0 ]

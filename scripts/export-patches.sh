@@ -1,0 +1,53 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Write the commits of kernel-src/ or wine-src/ (branch kwine, since the
+# base tag) back into patches/linux or patches/wine with git format-patch:
+# cover letter first (its text is the branch description: edit it with
+# "git branch --edit-description kwine"), zeroed commit ids so that an
+# unchanged commit gives an unchanged file.
+#   export-patches.sh linux|wine
+. "$(dirname "$0")/lib.sh"
+
+which=${1:?usage: export-patches.sh linux|wine}
+case $which in
+linux) tree=$KERNEL_SRC base=v$KERNEL_VERSION ;;
+wine) tree=$WINE_SRC base=wine-10.0-debian ;;
+*) die "usage: export-patches.sh linux|wine" ;;
+esac
+[ -d "$tree/.git" ] || die "no git tree at $tree"
+[ -z "$(git -C "$tree" status --porcelain --untracked-files=no)" ] ||
+	die "$tree has uncommitted changes; commit them first"
+dest=$KWINE_TOP/patches/$which
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+n=$(git -C "$tree" rev-list --count "$base..HEAD")
+if [ "$n" -gt 0 ]; then
+	git -C "$tree" -c core.abbrev=12 format-patch -q --cover-letter \
+		--cover-from-description=subject --zero-commit --no-signature \
+		-o "$tmp" "$base..HEAD"
+fi
+mkdir -p "$dest"
+# Drop patches that are gone, rewrite only those that changed.
+for f in "$dest"/*.patch; do
+	[ -e "$f" ] || continue
+	[ -e "$tmp/${f##*/}" ] || rm -f "$f"
+done
+changed=0
+for f in "$tmp"/*.patch; do
+	[ -e "$f" ] || continue
+	if ! cmp -s "$f" "$dest/${f##*/}"; then
+		cp "$f" "$dest/"
+		changed=$((changed + 1))
+	fi
+done
+log "export $which: $n patches, $changed files written to patches/$which"
+
+# The tree is now what patches/ says: record that for prepare-tree.sh.
+shopt -s nullglob
+series=()
+for p in "$dest"/*.patch; do
+	[ "${p##*/}" = 0000-cover-letter.patch ] || series+=("$p")
+done
+stamp_of "${series[@]}" "$dest/0000-cover-letter.patch" none > "$tree/.git/kwine-series"
+git -C "$tree" rev-parse HEAD > "$tree/.git/kwine-head"

@@ -1,0 +1,91 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the kwine scripts.  Source it; do not run it.
+
+set -euo pipefail
+
+KWINE_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KWINE_CACHE=${KWINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kwine}
+KWINE_BUILD=${KWINE_BUILD:-$KWINE_TOP/build}
+KERNEL_SRC=${KERNEL_SRC:-$KWINE_TOP/kernel-src}
+WINE_SRC=${WINE_SRC:-$KWINE_TOP/wine-src}
+KWINE_START=${KWINE_START:-$(date +%s)}
+export KWINE_TOP KWINE_CACHE KWINE_BUILD KERNEL_SRC WINE_SRC KWINE_START
+
+mkdir -p "$KWINE_CACHE" "$KWINE_BUILD"
+
+# Pinned inputs (see shared BRIEF): Debian pool path and sha256.
+KERNEL_VERSION=7.2.8
+KERNEL_TARBALL=linux_7.2.8.orig.tar.xz
+KERNEL_POOL=pool/main/l/linux
+KERNEL_SHA256=08f058f9de8d487e32a5c9e2855ee7e35bee1a047e77d37ba797d734c0cc07b3
+WINE_TARBALL='wine_10.0~repack.orig.tar.xz'
+WINE_POOL=pool/main/w/wine
+WINE_SHA256=e87ff2971c9b2e79fc63341f044d7513e66f3c3782b49609746428caa87c6ee6
+WINE_DEBIAN_TARBALL='wine_10.0~repack-6.debian.tar.xz'
+WINE_DEBIAN_SHA256=2a8343e7da627528a348e591fcf4531a9935512d771f896226b5f375d4898679
+GUEST_SUITE=trixie
+
+# One progress line per stage: "[  12s] stage: message".
+log()
+{
+	local now
+	now=$(date +%s)
+	printf '[%5ss] %s\n' "$((now - KWINE_START))" "$*" >&2
+}
+
+die()
+{
+	log "ERROR: $*"
+	exit 1
+}
+
+# The Debian mirror this machine's apt uses; never hard-coded in the repo.
+debian_mirror()
+{
+	local uri=""
+	if [ -n "${KWINE_MIRROR:-}" ]; then
+		echo "$KWINE_MIRROR"
+		return
+	fi
+	shopt -s nullglob
+	for f in /etc/apt/sources.list.d/*.sources; do
+		uri=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) print $i }' "$f" |
+			grep -E '/debian/?$' | head -n 1 || true)
+		[ -n "$uri" ] && break
+	done
+	if [ -z "$uri" ]; then
+		for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+			[ -f "$f" ] || continue
+			uri=$(awk '$1 == "deb" || $1 == "deb-src" {
+				for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; break }
+			}' "$f" | grep -E '/debian/?$' | head -n 1 || true)
+			[ -n "$uri" ] && break
+		done
+	fi
+	shopt -u nullglob
+	[ -n "$uri" ] || die "no Debian mirror found in apt configuration (set KWINE_MIRROR)"
+	echo "${uri%/}"
+}
+
+# Run a command as root (we are root in CI; sudo for a developer).
+as_root()
+{
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	else
+		sudo "$@"
+	fi
+}
+
+# Print a stamp (sha256) over the given files/strings, for rebuild checks.
+stamp_of()
+{
+	local x
+	for x in "$@"; do
+		if [ -f "$x" ]; then
+			sha256sum < "$x"
+		else
+			echo "$x"
+		fi
+	done | sha256sum | cut -c1-16
+}

@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The test driver behind "make test" and "make qemu-test".
+#
+#   run-tests.sh test        checkpatch, KUnit (when a suite exists), QEMU
+#   run-tests.sh qemu-test   build everything and run the guest plan
+#
+# Every stage runs even when an earlier one failed, so the summary shows all
+# of them.  Each stage leaves "passed failed skipped" in build/results/;
+# the last line is the sum, "N passed, N failed", and the exit status is
+# non-zero on any failure.  KWINE_FLAVOURS="plain debug" picks kernels.
+. "$(dirname "$0")/lib.sh"
+
+mode=${1:-test}
+flavours=${KWINE_FLAVOURS:-plain}
+results=$KWINE_BUILD/results
+rm -rf "$results"
+mkdir -p "$results"
+S=$KWINE_TOP/scripts
+
+# A stage that fails before it could count anything counts as one failure.
+stage()
+{
+	local name=$1
+	shift
+	log "stage $name"
+	if ! "$@"; then
+		[ -f "$results/$name.counts" ] || echo "0 1 0" > "$results/$name.counts"
+		log "stage $name: FAILED"
+		return 1
+	fi
+	[ -f "$results/$name.counts" ] || echo "1 0 0" > "$results/$name.counts"
+	return 0
+}
+
+build_all()
+{
+	bash "$S/install-deps.sh" &&
+	bash "$S/prepare-tree.sh" linux &&
+	bash "$S/prepare-tree.sh" wine &&
+	bash "$S/build-wine.sh"
+}
+
+qemu_run()
+{
+	local flavour=$1 out root logdir
+	out=$KWINE_BUILD/kernel
+	[ "$flavour" = plain ] || out=$KWINE_BUILD/kernel-$flavour
+	logdir=$KWINE_BUILD/logs/$flavour
+	bash "$S/build-kernel.sh" "$flavour" || return 1
+	root=$(bash "$S/build-rootfs.sh") || return 1
+	bash "$S/stage-guest.sh" "$root" "$out" || return 1
+	bash "$S/boot-guest.sh" "$out/arch/x86/boot/bzImage" "$root" "$logdir" || return 1
+	log "report: full console log in ${logdir#"$KWINE_TOP"/}/console.log"
+	python3 "$S/ktap-report.py" --label "qemu[$flavour]" \
+		--counts "$results/qemu-$flavour.counts" "$logdir"
+}
+
+status=0
+if stage build build_all; then
+	if [ "$mode" = test ]; then
+		stage checkpatch bash "$S/checkpatch.sh" "$results/checkpatch.counts" || status=1
+		if compgen -G "$KWINE_TOP/kunit/*.kunitconfig" >/dev/null; then
+			stage kunit bash "$S/run-kunit.sh" "$results/kunit.counts" || status=1
+		fi
+	fi
+	for f in $flavours; do
+		stage "qemu-$f" qemu_run "$f" || status=1
+	done
+else
+	status=1
+fi
+
+# Sum every stage's counts; "build" counts only when it failed.
+passed=0 failed=0 skipped=0
+for c in "$results"/*.counts; do
+	name=$(basename "$c" .counts)
+	read -r p f s < "$c"
+	[ "$name" = build ] && [ "$f" = 0 ] && continue
+	if [ "$s" = 0 ]; then
+		log "summary: $name: $p passed, $f failed"
+	else
+		log "summary: $name: $p passed, $f failed, $s skipped"
+	fi
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+done
+[ "$failed" -eq 0 ] && [ "$skipped" -eq 0 ] || status=1
+line="$passed passed, $failed failed"
+[ "$skipped" -eq 0 ] || line="$line, $skipped skipped"
+echo "$line"
+exit "$status"

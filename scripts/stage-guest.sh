@@ -1,0 +1,33 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Put this run's test programs, init and plan into the guest root's /kwine.
+#   stage-guest.sh ROOT KERNEL_BUILD_DIR
+. "$(dirname "$0")/lib.sh"
+
+root=${1:?root}
+kout=${2:?kernel build dir}
+g=$root/kwine
+as_root rm -rf "$g"
+as_root mkdir -p "$g/bin"
+as_root cp "$KWINE_TOP/scripts/guest/init" "$KWINE_TOP/scripts/guest/run-wine" "$g/"
+grep -v '^#' "$KWINE_TOP/scripts/guest/plan.tsv" | grep . | as_root tee "$g/plan" >/dev/null
+
+log "stage: test programs"
+as_root cp "$kout/kselftest/drivers/ntsync/ntsync" "$g/bin/"
+mkdir -p "$KWINE_BUILD/guest"
+x86_64-w64-mingw32-gcc -O2 -Wall -Wextra -Werror \
+	-o "$KWINE_BUILD/guest/sync-smoke.exe" "$KWINE_TOP/selftests/wine/sync-smoke.c" ||
+	die "building selftests/wine/sync-smoke.c failed"
+as_root cp "$KWINE_BUILD/guest/sync-smoke.exe" "$g/bin/"
+
+# What run-wine checks: /opt/kwine holds the files we built.
+( cd "$root" && sha256sum opt/kwine/usr/lib/wine/wineserver64 \
+	opt/kwine/usr/lib/x86_64-linux-gnu/wine/x86_64-unix/ntdll.so \
+	opt/kwine/usr/lib/x86_64-linux-gnu/wine/x86_64-windows/ntdll.dll ) |
+	as_root tee "$g/kwine-wine.sha256" >/dev/null
+( cd "$root" && sha256sum kwine-build/wine/server/wineserver \
+	kwine-build/wine/dlls/ntdll/ntdll.so \
+	kwine-build/wine/dlls/ntdll/x86_64-windows/ntdll.dll ) |
+	awk '{ print $1 }' > "$KWINE_BUILD/guest/built.sha256"
+awk '{ print $1 }' "$g/kwine-wine.sha256" | cmp -s - "$KWINE_BUILD/guest/built.sha256" ||
+	die "/opt/kwine in the guest root is not the Wine build (run 'make wine')"

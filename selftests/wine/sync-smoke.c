@@ -1,0 +1,240 @@
+/*
+ * kwine Wine smoke test: NT synchronization as a Win32 program sees it.
+ *
+ * Runs under stock and patched Wine in the guest and prints TAP.  Each case
+ * checks real results (return codes, wake order, counts), so a Wine whose
+ * sync objects misbehave fails here.
+ *
+ * Copyright 2026 the kwine developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#include <stdio.h>
+#include <windows.h>
+
+static int failures, checks_failed_in_case;
+
+#define check(cond, ...) do { \
+    if (!(cond)) { \
+        printf("# %s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
+        printf(__VA_ARGS__); \
+        printf("\n"); \
+        checks_failed_in_case++; \
+    } \
+} while (0)
+
+static void manual_event(void)
+{
+    HANDLE ev = CreateEventW(NULL, TRUE, FALSE, NULL);
+    DWORD ret;
+
+    check(ev != NULL, "CreateEvent failed %lu", GetLastError());
+    ret = WaitForSingleObject(ev, 0);
+    check(ret == WAIT_TIMEOUT, "unsignaled wait returned %lu", ret);
+    check(SetEvent(ev), "SetEvent failed %lu", GetLastError());
+    ret = WaitForSingleObject(ev, 0);
+    check(ret == WAIT_OBJECT_0, "first wait returned %lu", ret);
+    ret = WaitForSingleObject(ev, 0);
+    check(ret == WAIT_OBJECT_0, "manual event did not stay signaled: %lu", ret);
+    check(ResetEvent(ev), "ResetEvent failed %lu", GetLastError());
+    ret = WaitForSingleObject(ev, 10);
+    check(ret == WAIT_TIMEOUT, "reset event still signaled: %lu", ret);
+    CloseHandle(ev);
+}
+
+static void auto_event(void)
+{
+    HANDLE ev = CreateEventW(NULL, FALSE, TRUE, NULL);
+    DWORD ret;
+
+    ret = WaitForSingleObject(ev, 0);
+    check(ret == WAIT_OBJECT_0, "initially signaled wait returned %lu", ret);
+    ret = WaitForSingleObject(ev, 0);
+    check(ret == WAIT_TIMEOUT, "auto-reset event not consumed: %lu", ret);
+    CloseHandle(ev);
+}
+
+static void wait_any(void)
+{
+    HANDLE ev[3];
+    DWORD ret;
+    int i;
+
+    for (i = 0; i < 3; i++)
+        ev[i] = CreateEventW(NULL, FALSE, FALSE, NULL);
+    ret = WaitForMultipleObjects(3, ev, FALSE, 0);
+    check(ret == WAIT_TIMEOUT, "nothing signaled, got %lu", ret);
+    SetEvent(ev[2]);
+    SetEvent(ev[1]);
+    ret = WaitForMultipleObjects(3, ev, FALSE, 0);
+    check(ret == WAIT_OBJECT_0 + 1, "lowest signaled index expected, got %lu", ret);
+    ret = WaitForMultipleObjects(3, ev, FALSE, 0);
+    check(ret == WAIT_OBJECT_0 + 2, "expected index 2, got %lu", ret);
+    ret = WaitForMultipleObjects(3, ev, FALSE, 0);
+    check(ret == WAIT_TIMEOUT, "all consumed, got %lu", ret);
+    for (i = 0; i < 3; i++)
+        CloseHandle(ev[i]);
+}
+
+static void wait_all(void)
+{
+    HANDLE obj[3];
+    DWORD ret;
+    LONG prev;
+
+    obj[0] = CreateEventW(NULL, FALSE, FALSE, NULL);
+    obj[1] = CreateSemaphoreW(NULL, 0, 2, NULL);
+    obj[2] = CreateMutexW(NULL, FALSE, NULL);
+    SetEvent(obj[0]);
+    ret = WaitForMultipleObjects(3, obj, TRUE, 0);
+    check(ret == WAIT_TIMEOUT, "semaphore at 0, got %lu", ret);
+    /* a failed wait-all must not consume the event */
+    ret = WaitForSingleObject(obj[0], 0);
+    check(ret == WAIT_OBJECT_0, "event consumed by failed wait-all: %lu", ret);
+    SetEvent(obj[0]);
+    check(ReleaseSemaphore(obj[1], 1, &prev), "ReleaseSemaphore failed %lu", GetLastError());
+    check(prev == 0, "previous count %ld", prev);
+    ret = WaitForMultipleObjects(3, obj, TRUE, 0);
+    check(ret == WAIT_OBJECT_0, "all signaled, got %lu", ret);
+    ret = WaitForSingleObject(obj[1], 0);
+    check(ret == WAIT_TIMEOUT, "semaphore not decremented: %lu", ret);
+    check(ReleaseMutex(obj[2]), "mutex not owned after wait-all: %lu", GetLastError());
+    CloseHandle(obj[0]);
+    CloseHandle(obj[1]);
+    CloseHandle(obj[2]);
+}
+
+static void semaphore_limits(void)
+{
+    HANDLE sem = CreateSemaphoreW(NULL, 1, 2, NULL);
+    LONG prev = -1;
+    BOOL ok;
+
+    check(ReleaseSemaphore(sem, 1, &prev), "release failed %lu", GetLastError());
+    check(prev == 1, "previous count %ld", prev);
+    SetLastError(0xdeadbeef);
+    ok = ReleaseSemaphore(sem, 1, &prev);
+    check(!ok && GetLastError() == ERROR_TOO_MANY_POSTS,
+          "release past max: ok %d error %lu", ok, GetLastError());
+    check(WaitForSingleObject(sem, 0) == WAIT_OBJECT_0, "first take");
+    check(WaitForSingleObject(sem, 0) == WAIT_OBJECT_0, "second take");
+    check(WaitForSingleObject(sem, 0) == WAIT_TIMEOUT, "third take must time out");
+    CloseHandle(sem);
+}
+
+struct ping_pong
+{
+    HANDLE ping, pong;
+    LONG rounds;
+};
+
+static DWORD WINAPI pong_thread(void *arg)
+{
+    struct ping_pong *pp = arg;
+    LONG i;
+
+    for (i = 0; i < pp->rounds; i++)
+    {
+        if (WaitForSingleObject(pp->ping, 5000) != WAIT_OBJECT_0)
+            return 1;
+        SetEvent(pp->pong);
+    }
+    return 0;
+}
+
+static void thread_ping_pong(void)
+{
+    struct ping_pong pp;
+    HANDLE thread;
+    DWORD ret, code = 0xdeadbeef;
+    LONG i, done = 0;
+
+    pp.ping = CreateEventW(NULL, FALSE, FALSE, NULL);
+    pp.pong = CreateEventW(NULL, FALSE, FALSE, NULL);
+    pp.rounds = 1000;
+    thread = CreateThread(NULL, 0, pong_thread, &pp, 0, NULL);
+    check(thread != NULL, "CreateThread failed %lu", GetLastError());
+    for (i = 0; i < pp.rounds; i++)
+    {
+        SetEvent(pp.ping);
+        if (WaitForSingleObject(pp.pong, 5000) != WAIT_OBJECT_0)
+            break;
+        done++;
+    }
+    check(done == pp.rounds, "only %ld of %ld round trips", done, pp.rounds);
+    ret = WaitForSingleObject(thread, 5000);
+    check(ret == WAIT_OBJECT_0, "thread did not exit: %lu", ret);
+    GetExitCodeThread(thread, &code);
+    check(code == 0, "thread exit code %lu", code);
+    CloseHandle(thread);
+    CloseHandle(pp.ping);
+    CloseHandle(pp.pong);
+}
+
+static DWORD WINAPI take_mutex_and_exit(void *arg)
+{
+    return WaitForSingleObject(arg, 0);
+}
+
+static void mutex_ownership(void)
+{
+    HANDLE mutex = CreateMutexW(NULL, TRUE, NULL), thread;
+    DWORD ret, code = 0xdeadbeef;
+    BOOL ok;
+
+    /* recursive acquisition by the owner */
+    check(WaitForSingleObject(mutex, 0) == WAIT_OBJECT_0, "recursive acquire");
+    check(ReleaseMutex(mutex), "first release");
+    check(ReleaseMutex(mutex), "second release");
+    SetLastError(0xdeadbeef);
+    ok = ReleaseMutex(mutex);
+    check(!ok && GetLastError() == ERROR_NOT_OWNER,
+          "release of unowned mutex: ok %d error %lu", ok, GetLastError());
+
+    /* a thread that exits holding it leaves it abandoned */
+    thread = CreateThread(NULL, 0, take_mutex_and_exit, mutex, 0, NULL);
+    WaitForSingleObject(thread, 5000);
+    GetExitCodeThread(thread, &code);
+    check(code == WAIT_OBJECT_0, "thread could not take the mutex: %lu", code);
+    ret = WaitForSingleObject(mutex, 0);
+    check(ret == WAIT_ABANDONED, "expected WAIT_ABANDONED, got %lu", ret);
+    check(ReleaseMutex(mutex), "release after abandon");
+    CloseHandle(thread);
+    CloseHandle(mutex);
+}
+
+static const struct
+{
+    const char *name;
+    void (*func)(void);
+} cases[] =
+{
+    { "manual_event", manual_event },
+    { "auto_event", auto_event },
+    { "wait_any", wait_any },
+    { "wait_all", wait_all },
+    { "semaphore_limits", semaphore_limits },
+    { "thread_ping_pong", thread_ping_pong },
+    { "mutex_ownership", mutex_ownership },
+};
+
+int main(void)
+{
+    unsigned int i, n = sizeof(cases) / sizeof(cases[0]);
+
+    setvbuf(stdout, NULL, _IONBF, 0);
+    printf("TAP version 13\n1..%u\n", n);
+    for (i = 0; i < n; i++)
+    {
+        checks_failed_in_case = 0;
+        cases[i].func();
+        if (checks_failed_in_case) failures++;
+        printf("%sok %u %s\n", checks_failed_in_case ? "not " : "", i + 1, cases[i].name);
+    }
+    printf("# %u passed, %d failed\n", n - failures, failures);
+    return failures ? 1 : 0;
+}
