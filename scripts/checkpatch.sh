@@ -7,11 +7,18 @@
 counts=${1:-}
 cp=$KERNEL_SRC/scripts/checkpatch.pl
 [ -x "$cp" ] || die "no checkpatch.pl in $KERNEL_SRC (run 'make prepare')"
+# Our kernel-src/ is cut from a tarball and has no upstream history, so
+# checkpatch cannot look up the ids in Fixes: tags.  In a maintainer's own
+# tree (KERNEL_SRC=) with history, that check stays on.
+ignore=()
+if [ -z "$(git -C "$KERNEL_SRC" rev-parse -q --verify "v$KERNEL_VERSION^" 2>/dev/null)" ]; then
+	ignore=(--ignore UNKNOWN_COMMIT_ID)
+fi
 pass=0 fail=0
 shopt -s nullglob
-for p in "$KWINE_TOP"/patches/linux/*.patch; do
+for p in "$KWINE_PATCHES"/linux/*.patch; do
 	case ${p##*/} in 0000-cover-letter.patch) continue ;; esac
-	if out=$(cd "$KERNEL_SRC" && perl "$cp" --strict --quiet --no-tree --show-types "$p" 2>&1) &&
+	if out=$(cd "$KERNEL_SRC" && perl "$cp" --strict --quiet --no-tree --show-types "${ignore[@]}" "$p" 2>&1) &&
 	   [ -z "$out" ]; then
 		echo "PASS checkpatch: ${p##*/}"
 		pass=$((pass + 1))

@@ -17,12 +17,14 @@ esac
 [ -d "$tree/.git" ] || die "no git tree at $tree"
 [ -z "$(git -C "$tree" status --porcelain --untracked-files=no)" ] ||
 	die "$tree has uncommitted changes; commit them first"
-dest=$KWINE_TOP/patches/$which
+dest=$KWINE_PATCHES/$which
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 n=$(git -C "$tree" rev-list --count "$base..HEAD")
 if [ "$n" -gt 0 ]; then
+	# The cover letter is dated like the newest commit, not "now".
+	GIT_COMMITTER_DATE=$(git -C "$tree" log -1 --format=%cI HEAD) \
 	git -C "$tree" -c core.abbrev=12 format-patch -q --cover-letter \
 		--cover-from-description=subject --zero-commit --no-signature \
 		-o "$tmp" "$base..HEAD"

@@ -27,7 +27,7 @@ wine)
 	die "usage: prepare-tree.sh linux|wine"
 	;;
 esac
-patchdir=$KWINE_TOP/patches/$which
+patchdir=$KWINE_PATCHES/$which
 series=()
 shopt -s nullglob
 for p in "$patchdir"/*.patch; do
@@ -106,6 +106,9 @@ apply_series()
 {
 	local p
 	git -C "$tree" checkout -q -B kwine "$base_tag"
+	# An automatic repack of a whole kernel tree costs minutes of CPU in
+	# the middle of a build; these trees are short-lived.
+	git -C "$tree" config gc.auto 0
 	git -C "$tree" config user.name >/dev/null || git -C "$tree" config user.name "kwine developer"
 	git -C "$tree" config user.email >/dev/null || git -C "$tree" config user.email "kwine@localhost"
 	for p in "${series[@]}"; do
@@ -133,10 +136,12 @@ apply_series()
 }
 
 if [ "$which" = linux ] && [ "$KERNEL_SRC" != "$KWINE_TOP/kernel-src" ] &&
-   [ ! -f "$KERNEL_SRC/.git/kwine-series" ]; then
+   [ -e "$KERNEL_SRC" ] && [ ! -f "$KERNEL_SRC/.git/kwine-series" ]; then
 	# A maintainer's own tree: apply the series on a branch of its own,
 	# based on whatever they have checked out.
 	[ -d "$KERNEL_SRC/.git" ] || die "KERNEL_SRC=$KERNEL_SRC is not a git tree"
+	[ -z "$(git -C "$KERNEL_SRC" status --porcelain --untracked-files=no)" ] ||
+		die "KERNEL_SRC=$KERNEL_SRC has uncommitted changes"
 	base_tag=$(git -C "$KERNEL_SRC" rev-parse HEAD)
 	log "prepare linux: applying series to your tree $KERNEL_SRC on branch kwine"
 	apply_series

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # The test driver behind "make test" and "make qemu-test".
 #
-#   run-tests.sh test        checkpatch, KUnit (when a suite exists), QEMU
+#   run-tests.sh test        checkpatch, KUnit (when a suite exists), QEMU,
+#                            and the harness's own failure-path tests
 #   run-tests.sh qemu-test   build everything and run the guest plan
 #
 # Every stage runs even when an earlier one failed, so the summary shows all
@@ -67,6 +68,9 @@ if stage build build_all; then
 	for f in $flavours; do
 		stage "qemu-$f" qemu_run "$f" || status=1
 	done
+	if [ "$mode" = test ]; then
+		stage harness bash "$S/harness-selftest.sh" "$results/harness.counts" || status=1
+	fi
 else
 	status=1
 fi

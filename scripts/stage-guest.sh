@@ -1,19 +1,22 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Put this run's test programs, init and plan into the guest root's /kwine.
-#   stage-guest.sh ROOT KERNEL_BUILD_DIR
+#   stage-guest.sh ROOT KERNEL_BUILD_DIR [PLAN]
 . "$(dirname "$0")/lib.sh"
 
 root=${1:?root}
 kout=${2:?kernel build dir}
+plan=${3:-$KWINE_TOP/scripts/guest/plan.tsv}
 g=$root/kwine
 as_root rm -rf "$g"
 as_root mkdir -p "$g/bin"
 as_root cp "$KWINE_TOP/scripts/guest/init" "$KWINE_TOP/scripts/guest/run-wine" "$g/"
-grep -v '^#' "$KWINE_TOP/scripts/guest/plan.tsv" | grep . | as_root tee "$g/plan" >/dev/null
+grep -v '^#' "$plan" | grep . | as_root tee "$g/plan" >/dev/null
 
 log "stage: test programs"
-as_root cp "$kout/kselftest/drivers/ntsync/ntsync" "$g/bin/"
+for v in default O2; do
+	as_root cp "$kout/kselftest-$v/kselftest/drivers/ntsync/ntsync" "$g/bin/ntsync-$v"
+done
 mkdir -p "$KWINE_BUILD/guest"
 x86_64-w64-mingw32-gcc -O2 -Wall -Wextra -Werror \
 	-o "$KWINE_BUILD/guest/sync-smoke.exe" "$KWINE_TOP/selftests/wine/sync-smoke.c" ||

@@ -1,0 +1,115 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Tests of the test harness itself: what must make a run fail does.
+#   - a patch that does not apply stops prepare-tree.sh and names the patch;
+#   - a guest that panics, a test that overruns its timeout, and a guest
+#     that hangs are all reported as failures, never as passes.
+# Needs a built kernel (build/kernel) and the guest root.
+#   harness-selftest.sh [COUNTS_FILE]
+. "$(dirname "$0")/lib.sh"
+
+counts=${1:-}
+S=$KWINE_TOP/scripts
+kout=$KWINE_BUILD/kernel
+work=$KWINE_BUILD/harness
+rm -rf "$work"
+mkdir -p "$work"
+pass=0 fail=0
+
+result()
+{
+	if [ "$1" = ok ]; then
+		echo "PASS harness: $2"
+		pass=$((pass + 1))
+	else
+		echo "FAIL harness: $2: $3"
+		fail=$((fail + 1))
+	fi
+}
+
+# 1. A broken patch: corrupt the last patch's context in a copy of the
+#    series and prepare a scratch tree from it.
+broken_patch()
+{
+	local last out
+	cp -r "$KWINE_PATCHES" "$work/patches"
+	last=$(ls "$work/patches/linux/"*.patch | grep -v 0000-cover | tail -n 1)
+	if [ -z "$last" ]; then
+		result fail broken_patch_stops_run "the series has no patch to break"
+		return
+	fi
+	# Turn the first context line of the first hunk into garbage.
+	awk 'h == 1 && /^ / && !done { print " kwine-broken-context"; done = 1; next }
+	     /^@@ / { h = 1 } { print }' "$last" > "$last.new" && mv "$last.new" "$last"
+	if out=$(KERNEL_SRC=$work/linux KWINE_PATCHES=$work/patches \
+		bash "$S/prepare-tree.sh" linux 2>&1); then
+		result fail broken_patch_stops_run "prepare-tree.sh succeeded on a broken series"
+	elif grep -q "patch does not apply: patches/linux/${last##*/}" <<<"$out"; then
+		result ok broken_patch_stops_run
+	else
+		result fail broken_patch_stops_run "no message naming ${last##*/}: $(tail -n 1 <<<"$out")"
+	fi
+	rm -rf "$work/linux"
+}
+
+# Boot the guest with PLAN and report; prints the report, returns its status.
+guest_run()
+{
+	local plan=$1 logdir=$2 root
+	root=$(bash "$S/build-rootfs.sh") || return 99
+	bash "$S/stage-guest.sh" "$root" "$kout" "$plan" >/dev/null 2>&1 || return 98
+	bash "$S/boot-guest.sh" "$kout/arch/x86/boot/bzImage" "$root" "$logdir" 2>/dev/null
+	python3 "$S/ktap-report.py" --label harness "$logdir"
+}
+
+# 2. One boot: a passing test, one that overruns its timeout, then a panic.
+panic_and_timeout()
+{
+	local out rc
+	printf 'passes\t30\ttrue\nslow\t3\tsleep 60\npanics\t30\techo c > /proc/sysrq-trigger\nafter_panic\t30\ttrue\n' \
+		> "$work/plan-panic"
+	out=$(guest_run "$work/plan-panic" "$work/panic")
+	rc=$?
+	echo "$out" > "$work/panic.report"
+	if [ $rc -eq 0 ]; then
+		result fail panic_fails_run "report passed a panicking guest"
+	elif ! grep -q 'FAIL harness: kernel log clean.*Kernel panic' <<<"$out"; then
+		result fail panic_fails_run "panic not reported: $(tail -n 1 <<<"$out")"
+	elif ! grep -q 'FAIL harness: test 4: no result' <<<"$out"; then
+		result fail panic_fails_run "missing results not reported"
+	else
+		result ok panic_fails_run
+	fi
+	if grep -q '^PASS harness: passes$' <<<"$out" &&
+	   grep -q '^FAIL harness: slow: TIMEOUT' <<<"$out"; then
+		result ok test_timeout_fails
+	else
+		result fail test_timeout_fails "expected 'passes' to pass and 'slow' to time out"
+	fi
+}
+
+# 3. A guest that hangs: QEMU is killed at the deadline, the run fails.
+hang()
+{
+	local out rc
+	printf 'hangs\t9999\tsleep 9999\n' > "$work/plan-hang"
+	out=$(KWINE_QEMU_TIMEOUT=60 guest_run "$work/plan-hang" "$work/hang")
+	rc=$?
+	echo "$out" > "$work/hang.report"
+	if [ $rc -ne 0 ] && grep -q 'FAIL harness: qemu: timed out' <<<"$out"; then
+		result ok hang_fails_run
+	else
+		result fail hang_fails_run "rc=$rc: $(tail -n 1 <<<"$out")"
+	fi
+}
+
+log "harness: broken patch"
+broken_patch
+log "harness: panic and timeout (one boot)"
+panic_and_timeout
+log "harness: hang (60 s)"
+hang
+
+echo "$pass passed, $fail failed"
+[ -z "$counts" ] || echo "$pass $fail 0" > "$counts"
+[ "$fail" -eq 0 ]
