@@ -5,12 +5,13 @@ SHELL := /bin/bash
 S := scripts
 export KWINE_START := $(shell date +%s)
 
-.PHONY: help test qemu-test deps fetch prepare kernel kernel-debug rootfs \
+.PHONY: help test qemu-test bench deps fetch prepare kernel kernel-debug rootfs \
 	wine checkpatch export export-linux export-wine clean distclean
 
 help:
 	@echo "make qemu-test   build kernel + patched Wine, boot QEMU, run the guest test plan"
 	@echo "make test        what CI runs: checkpatch, KUnit, and everything qemu-test runs"
+	@echo "make bench       benchmarks in the guest, as ratios against same-boot baselines"
 	@echo "make deps        install the host packages (Debian 12, needs root or sudo)"
 	@echo "make prepare     fetch sources, create kernel-src/ and wine-src/ with the series"
 	@echo "make kernel      build the guest kernel (kernel-debug: KASAN, lockdep, kmemleak)"
@@ -25,6 +26,9 @@ test:
 
 qemu-test:
 	@bash $(S)/run-tests.sh qemu-test
+
+bench:
+	@bash $(S)/run-bench.sh
 
 deps:
 	@bash $(S)/install-deps.sh

@@ -18,7 +18,7 @@ rm -f "$logdir/console.log" "$logdir/results.ktap"
 
 accel=tcg
 [ -w /dev/kvm ] && accel=kvm
-log "qemu: booting $(basename "$(dirname "$(dirname "$(dirname "$(dirname "$bz")")")")") ($accel, timeout ${tmo}s)"
+log "qemu: booting ${bz#"$KWINE_TOP"/} ($accel, timeout ${tmo}s)"
 
 # Live progress from the results port.
 tail -n +1 -F "$logdir/results.ktap" 2>/dev/null |
@@ -27,7 +27,10 @@ tail -n +1 -F "$logdir/results.ktap" 2>/dev/null |
 progress=$!
 
 set +e
-timeout -k 10 "$tmo" qemu-system-x86_64 -machine q35,accel=$accel -cpu max \
+# Default machine and CPU model: with "-cpu max", QEMU 7.2's TCG takes an
+# iretq executed in user mode (Wine's syscall return path) for a supervisor
+# access and faults under SMAP.
+timeout -k 10 "$tmo" qemu-system-x86_64 -machine accel=$accel \
 	-m 2G -smp 2 -display none -no-reboot -monitor none \
 	-serial "file:$logdir/console.log" -serial "file:$logdir/results.ktap" \
 	-kernel "$bz" \

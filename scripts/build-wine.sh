@@ -40,39 +40,22 @@ log "wine: syncing sources"
 as_root mkdir -p "$root$bld"
 as_root rsync -a --exclude=/.git "$WINE_SRC/" "$root$bld/"
 
-# Configure once per configure input (configure.ac, Makefile.in, this
-# script); what debian/rules' override_dh_auto_configure does.
-cstamp=$(stamp_of "$0" "$WINE_SRC/configure.ac" "$WINE_SRC/Makefile.in" \
-	"$(git -C "$WINE_SRC" ls-files -s -- '*Makefile.in' '*.spec' server/protocol.def | sha256sum)")
+# Configure once per configure input (configure.ac, the Makefile.in files,
+# the spec files, the server protocol, scripts/guest/wine-configure.sh).
+conf=$KWINE_TOP/scripts/guest/wine-configure.sh
+cstamp=$(stamp_of "$conf" "$WINE_SRC/configure.ac" \
+	"$(git -C "$WINE_SRC" ls-files -s -- configure.ac '*Makefile.in' '*.spec' server/protocol.def | sha256sum)")
 if [ "$(cat "$root$bld/.kwine-configured" 2>/dev/null)" != "$cstamp" ]; then
-	log "wine: generating files and configuring (about 2 minutes)"
-	in_root sh -e -c "
-		cd $bld
-		./tools/make_unicode
-		./tools/make_requests
-		./tools/make_specfiles
-		(cd dlls/dsound && ./make_fir)
-		(cd dlls/opengl32 && ./make_opengl)
-		(cd dlls/winevulkan && ./make_vulkan -x /usr/share/vulkan/registry/vk.xml -X /usr/share/vulkan/registry/video.xml)
-		ln -sf /usr/share/misc/config.sub tools
-		ln -sf /usr/share/misc/config.guess tools
-		grep '^	ln -sf \.\./' debian/rules | sed 's/^	//' | sh
-		rm -rf libs/zlib
-		autoreconf -fi
-		./configure --without-oss --without-sane --without-netapi \
-			--without-x --without-freetype \
-			--libdir=/usr/lib/x86_64-linux-gnu/wine --bindir=/usr/lib/wine \
-			--mandir=/usr/share/man --includedir=/usr/include/wine \
-			--datarootdir=/usr/share/wine \
-			--enable-win64 --with-mingw ZLIB_PE_LIBS=z \
-			CFLAGS='-g -O2 -Wno-format'
-	" > "$KWINE_BUILD/wine-configure.log" 2>&1 ||
+	log "wine: generating files and configuring (about 3 minutes)"
+	as_root cp "$conf" "$root$bld/.kwine-configure.sh"
+	in_root sh -c "cd $bld && sh ./.kwine-configure.sh" \
+		> "$KWINE_BUILD/wine-configure.log" 2>&1 ||
 		{ tail -n 30 "$KWINE_BUILD/wine-configure.log" >&2; die "Wine configure failed (log: build/wine-configure.log)"; }
 	echo "$cstamp" | as_root tee "$root$bld/.kwine-configured" >/dev/null
 fi
 
 log "wine: building ntdll and wineserver"
-in_root make -C "$bld" -j"$(nproc)" server/wineserver dlls/ntdll \
+in_root make -C "$bld" -j"$(nproc)" server/wineserver dlls/ntdll/all \
 	> "$KWINE_BUILD/wine-build.log" 2>&1 ||
 	{ grep -E 'error|Error' "$KWINE_BUILD/wine-build.log" | head -n 30 >&2; die "Wine build failed (log: build/wine-build.log)"; }
 
@@ -87,6 +70,11 @@ in_root sh -e -c "
 	done
 	inst() { rm -f \"/opt/kwine\$2\"; cp \"$bld/\$1\" \"/opt/kwine\$2\"; }
 	inst server/wineserver /usr/lib/wine/wineserver64
+	# Debian's wineserver wrapper names the stock binary; ours names ours.
+	sed 's|/usr/lib/wine/|/opt/kwine/usr/lib/wine/|g' /usr/lib/wine/wineserver > /opt/kwine/wineserver.new
+	rm -f /opt/kwine/usr/lib/wine/wineserver
+	mv /opt/kwine/wineserver.new /opt/kwine/usr/lib/wine/wineserver
+	chmod 755 /opt/kwine/usr/lib/wine/wineserver
 	inst dlls/ntdll/ntdll.so /usr/lib/x86_64-linux-gnu/wine/x86_64-unix/ntdll.so
 	inst dlls/ntdll/x86_64-windows/ntdll.dll /usr/lib/x86_64-linux-gnu/wine/x86_64-windows/ntdll.dll
 "

@@ -10,10 +10,15 @@ plan=${3:-$KWINE_TOP/scripts/guest/plan.tsv}
 g=$root/kwine
 as_root rm -rf "$g"
 as_root mkdir -p "$g/bin"
-as_root cp "$KWINE_TOP/scripts/guest/init" "$KWINE_TOP/scripts/guest/run-wine" "$g/"
+mkdir -p "$KWINE_BUILD/guest"
+as_root cp "$KWINE_TOP/scripts/guest/init" "$KWINE_TOP/scripts/guest/run-wine" \
+	"$KWINE_TOP/scripts/guest/kmemleak-check" "$g/"
 grep -v '^#' "$plan" | grep . | as_root tee "$g/plan" >/dev/null
 
 log "stage: test programs"
+gcc -O2 -Wall -static -o "$KWINE_BUILD/guest/kwine-reboot" "$KWINE_TOP/scripts/guest/kwine-reboot.c" ||
+	die "building kwine-reboot failed"
+as_root cp "$KWINE_BUILD/guest/kwine-reboot" "$g/bin/"
 for v in default O2; do
 	as_root cp "$kout/kselftest-$v/kselftest/drivers/ntsync/ntsync" "$g/bin/ntsync-$v"
 done
@@ -22,6 +27,13 @@ x86_64-w64-mingw32-gcc -O2 -Wall -Wextra -Werror \
 	-o "$KWINE_BUILD/guest/sync-smoke.exe" "$KWINE_TOP/selftests/wine/sync-smoke.c" ||
 	die "building selftests/wine/sync-smoke.c failed"
 as_root cp "$KWINE_BUILD/guest/sync-smoke.exe" "$g/bin/"
+for b in "$KWINE_TOP"/selftests/bench/*.c; do
+	[ -e "$b" ] || continue
+	gcc -O2 -Wall -Wextra -Werror -static -isystem "$kout/usr/include" \
+		-o "$KWINE_BUILD/guest/$(basename "$b" .c)" "$b" ||
+		die "building ${b#"$KWINE_TOP"/} failed"
+	as_root cp "$KWINE_BUILD/guest/$(basename "$b" .c)" "$g/bin/"
+done
 
 # What run-wine checks: /opt/kwine holds the files we built.
 ( cd "$root" && sha256sum opt/kwine/usr/lib/wine/wineserver64 \
