@@ -22,12 +22,29 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 n=$(git -C "$tree" rev-list --count "$base..HEAD")
-if [ "$n" -gt 0 ]; then
-	# The cover letter is dated like the newest commit, not "now".
-	GIT_COMMITTER_DATE=$(git -C "$tree" log -1 --format=%cI HEAD) \
-	git -C "$tree" -c core.abbrev=12 format-patch -q --cover-letter \
+fmt()
+{
+	# The cover letter is from the newest commit's author and dated like
+	# it, not from whoever runs this, "now": the same series always gives
+	# the same files.
+	GIT_COMMITTER_DATE=$(git -C "$tree" log -1 --format=%aI HEAD) \
+	git -C "$tree" -c core.abbrev=12 \
+		-c user.name="$(git -C "$tree" log -1 --format=%an HEAD)" \
+		-c user.email="$(git -C "$tree" log -1 --format=%ae HEAD)" \
+		format-patch -q --cover-letter \
 		--cover-from-description=subject --zero-commit --no-signature \
-		-o "$tmp" "$base..HEAD"
+		"$@" -o "$tmp" "$base..HEAD"
+}
+if [ "$n" -gt 0 ]; then
+	fmt
+	if [ "$which" = linux ] && [ -x "$tree/scripts/get_maintainer.pl" ]; then
+		# Cc: whoever get_maintainer.pl names for the series.
+		mapfile -t cc < <(cd "$tree" && perl scripts/get_maintainer.pl \
+			--no-git --no-git-fallback --no-rolestats --no-roles \
+			$(ls "$tmp"/*.patch | grep -v 0000-cover-letter) 2>/dev/null | sort -u)
+		rm -f "$tmp"/*.patch
+		fmt "${cc[@]/#/--cc=}"
+	fi
 fi
 mkdir -p "$dest"
 # Drop patches that are gone, rewrite only those that changed.

@@ -9,11 +9,12 @@
 # Every stage runs even when an earlier one failed, so the summary shows all
 # of them.  Each stage leaves "passed failed skipped" in build/results/;
 # the last line is the sum, "N passed, N failed", and the exit status is
-# non-zero on any failure.  KWINE_FLAVOURS="plain debug" picks kernels.
+# non-zero on any failure.  KWINE_FLAVOURS (default "plain debug") picks
+# the kernels: plain, and debug (KASAN, lockdep, kmemleak).
 . "$(dirname "$0")/lib.sh"
 
 mode=${1:-test}
-flavours=${KWINE_FLAVOURS:-plain}
+flavours=${KWINE_FLAVOURS:-plain debug}
 results=$KWINE_BUILD/results
 rm -rf "$results"
 mkdir -p "$results"
