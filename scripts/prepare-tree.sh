@@ -131,6 +131,7 @@ apply_series()
 		git -C "$tree" config branch.kwine.description "$(cat "$tree/.git/kwine-description")"
 	fi
 	echo "$want" > "$tree/.git/kwine-series"
+	git -C "$tree" rev-parse "$base_tag^{commit}" > "$tree/.git/kwine-base"
 	git -C "$tree" rev-parse HEAD > "$tree/.git/kwine-head"
 	log "prepare $which: ${#series[@]} patches applied on $base_tag"
 }

@@ -52,7 +52,12 @@ qemu_run()
 	bash "$S/build-kernel.sh" "$flavour" || return 1
 	root=$(bash "$S/build-rootfs.sh") || return 1
 	bash "$S/stage-guest.sh" "$root" "$out" || return 1
-	bash "$S/boot-guest.sh" "$out/arch/x86/boot/bzImage" "$root" "$logdir" || return 1
+	# kmemleak is built into the debug kernel but stalls the TCG guest
+	# before the root is mounted (see README, "Known gaps"); KASAN and
+	# lockdep stay on.
+	local cmdline=${KWINE_CMDLINE:-}
+	[ "$flavour" = debug ] && cmdline="${KWINE_DEBUG_CMDLINE-kmemleak=off} $cmdline"
+	KWINE_CMDLINE=$cmdline bash "$S/boot-guest.sh" "$out/arch/x86/boot/bzImage" "$root" "$logdir" || return 1
 	log "report: full console log in ${logdir#"$KWINE_TOP"/}/console.log"
 	python3 "$S/ktap-report.py" --label "qemu[$flavour]" \
 		--counts "$results/qemu-$flavour.counts" "$logdir"
@@ -70,6 +75,7 @@ if stage build build_all; then
 		stage "qemu-$f" qemu_run "$f" || status=1
 	done
 	if [ "$mode" = test ]; then
+		stage bisect bash "$S/bisect-check.sh" "$results/bisect.counts" || status=1
 		stage harness bash "$S/harness-selftest.sh" "$results/harness.counts" || status=1
 	fi
 else
