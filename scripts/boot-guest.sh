@@ -20,13 +20,6 @@ accel=tcg
 [ -w /dev/kvm ] && accel=kvm
 log "qemu: booting ${bz#"$KWINE_TOP"/} ($accel, timeout ${tmo}s)"
 
-# Live progress from the results port.
-tail -n +1 -F "$logdir/results.ktap" 2>/dev/null |
-	grep --line-buffered -E '^(not )?ok [0-9]+ ' |
-	while IFS= read -r line; do log "guest: $line"; done &
-progress=$!
-
-set +e
 # Default machine and CPU model: with "-cpu max", QEMU 7.2's TCG takes an
 # iretq executed in user mode (Wine's syscall return path) for a supervisor
 # access and faults under SMAP.
@@ -36,12 +29,17 @@ timeout -k 10 "$tmo" qemu-system-x86_64 -machine accel=$accel \
 	-kernel "$bz" \
 	-virtfs "local,path=$root,mount_tag=root,security_model=none,multidevs=remap" \
 	-append "console=ttyS0 root=root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144 rw init=/kwine/init panic=-1 ${KWINE_CMDLINE:-}" \
-	> "$logdir/qemu.out" 2>&1
-rc=$?
-set -e
-sleep 1
-kill "$progress" 2>/dev/null || true
-pkill -P "$progress" 2>/dev/null || true
+	> "$logdir/qemu.out" 2>&1 < /dev/null &
+qemu=$!
+
+# Live progress from the results port, until QEMU (or its timeout) exits;
+# nothing of it may outlive this script and hold our stdout open.
+tail --pid="$qemu" -n +1 -F "$logdir/results.ktap" 2>/dev/null |
+	grep --line-buffered -E '^(not )?ok [0-9]+ ' |
+	while IFS= read -r line; do log "guest: $line"; done
+
+rc=0
+wait "$qemu" || rc=$?
 case $rc in
 0) log "qemu: guest exited" ;;
 124|137) log "qemu: TIMEOUT after ${tmo}s, guest killed" ;;
