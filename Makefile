@@ -5,12 +5,14 @@ SHELL := /bin/bash
 S := scripts
 export KWINE_START := $(shell date +%s)
 
-.PHONY: help test qemu-test bench deps fetch prepare kernel kernel-debug rootfs \
+.PHONY: help test qemu-test bench kunit fuzz deps fetch prepare kernel kernel-debug rootfs \
 	wine checkpatch export export-linux export-wine clean distclean
 
 help:
 	@echo "make qemu-test   build kernel + patched Wine, boot QEMU, run the guest test plan"
 	@echo "make test        what CI runs: checkpatch, KUnit, and everything qemu-test runs"
+	@echo "make kunit       the KUnit suites in kunit/ (UML, tools/testing/kunit/kunit.py)"
+	@echo "make fuzz        FUZZ_COUNT mutated PE images through image sections (debug kernel)"
 	@echo "make bench       benchmarks in the guest, as ratios against same-boot baselines"
 	@echo "make deps        install the host packages (Debian 12, needs root or sudo)"
 	@echo "make prepare     fetch sources, create kernel-src/ and wine-src/ with the series"
@@ -29,6 +31,13 @@ qemu-test:
 
 bench:
 	@bash $(S)/run-bench.sh
+
+fuzz:
+	@bash $(S)/run-fuzz.sh
+
+kunit: deps
+	@bash $(S)/prepare-tree.sh linux
+	@bash $(S)/run-kunit.sh
 
 deps:
 	@bash $(S)/install-deps.sh

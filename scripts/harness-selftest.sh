@@ -99,7 +99,7 @@ hang()
 	if [ $rc -ne 0 ] && grep -q 'FAIL harness: qemu: timed out' <<<"$out"; then
 		result ok hang_fails_run
 	else
-		result fail hang_fails_run "rc=$rc: $(tail -n 1 <<<"$out")"
+		result fail hang_fails_run "rc=$rc: $(grep '^FAIL' <<<"$out" | tr '\n' ';') qemu.rc=$(cat "$work/hang/qemu.rc" 2>/dev/null) qemu.out: $(tail -n 2 "$work/hang/qemu.out" 2>/dev/null | tr '\n' ' ')"
 	fi
 }
 

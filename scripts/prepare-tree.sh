@@ -109,8 +109,8 @@ apply_series()
 	# An automatic repack of a whole kernel tree costs minutes of CPU in
 	# the middle of a build; these trees are short-lived.
 	git -C "$tree" config gc.auto 0
-	git -C "$tree" config user.name >/dev/null || git -C "$tree" config user.name "kwine developer"
-	git -C "$tree" config user.email >/dev/null || git -C "$tree" config user.email "kwine@localhost"
+	git -C "$tree" config --local user.name >/dev/null || git -C "$tree" config user.name "kwine developer"
+	git -C "$tree" config --local user.email >/dev/null || git -C "$tree" config user.email "kwine@localhost"
 	for p in "${series[@]}"; do
 		# Keep the author dates from the patches, commit dates fixed:
 		# the same series gives the same commits on every machine.

@@ -19,15 +19,19 @@ log "stage: test programs"
 gcc -O2 -Wall -static -o "$KWINE_BUILD/guest/kwine-reboot" "$KWINE_TOP/scripts/guest/kwine-reboot.c" ||
 	die "building kwine-reboot failed"
 as_root cp "$KWINE_BUILD/guest/kwine-reboot" "$g/bin/"
+# Every program the ntsync kselftest build made, as NAME-VARIANT.
 for v in default O2; do
-	as_root cp "$kout/kselftest-$v/kselftest/drivers/ntsync/ntsync" "$g/bin/ntsync-$v"
+	for t in "$kout/kselftest-$v/kselftest/drivers/ntsync/"*; do
+		[ -f "$t" ] && [ -x "$t" ] || continue
+		as_root cp "$t" "$g/bin/$(basename "$t")-$v"
+	done
 done
 mkdir -p "$KWINE_BUILD/guest"
 x86_64-w64-mingw32-gcc -O2 -Wall -Wextra -Werror \
 	-o "$KWINE_BUILD/guest/sync-smoke.exe" "$KWINE_TOP/selftests/wine/sync-smoke.c" ||
 	die "building selftests/wine/sync-smoke.c failed"
 as_root cp "$KWINE_BUILD/guest/sync-smoke.exe" "$g/bin/"
-for b in "$KWINE_TOP"/selftests/bench/*.c; do
+for b in "$KWINE_TOP"/selftests/bench/*.c "$KWINE_TOP"/selftests/fuzz/*.c; do
 	[ -e "$b" ] || continue
 	gcc -O2 -Wall -Wextra -Werror -static -isystem "$kout/usr/include" \
 		-o "$KWINE_BUILD/guest/$(basename "$b" .c)" "$b" ||
