@@ -56,7 +56,7 @@ qemu_run()
 	# before the root is mounted (see README, "Known gaps"); KASAN and
 	# lockdep stay on.
 	local cmdline=${KWINE_CMDLINE:-}
-	[ "$flavour" = debug ] && cmdline="${KWINE_DEBUG_CMDLINE-kmemleak=off} $cmdline"
+	[ "$flavour" = debug ] && cmdline="${KWINE_DEBUG_CMDLINE-kmemleak=off} kwine.flavour=debug $cmdline"
 	KWINE_CMDLINE=$cmdline bash "$S/boot-guest.sh" "$out/arch/x86/boot/bzImage" "$root" "$logdir" || return 1
 	log "report: full console log in ${logdir#"$KWINE_TOP"/}/console.log"
 	python3 "$S/ktap-report.py" --label "qemu[$flavour]" \
