@@ -243,6 +243,16 @@ static uint64_t warm_fault_ns(void)
 	return ns;
 }
 
+/* Both ways of loading must read the same relocated values. */
+static void check_sum(const char *side, uint64_t got, uint64_t want)
+{
+	if (got == want)
+		return;
+	printf("# %s read %llx, want %llx\nnot ok 1 pe_bench\n", side,
+	       (unsigned long long)got, (unsigned long long)want);
+	exit(1);
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -353,7 +363,6 @@ int main(int argc, char **argv)
 	f_plain = calloc(runs, 8);
 	f_warm = calloc(runs, 8);
 
-	/* Both sides must read the same relocated values. */
 	for (uint32_t p = 1; p <= data_pages; p += 20)
 		want += PREFERRED + DELTA + (uint64_t)(p - 1) * PAGE;
 	for (i = 0; i < runs; i++) {
@@ -363,24 +372,14 @@ int main(int argc, char **argv)
 		munmap(map, map_len());
 		close(sec);
 		t_sec[i] = now_ns() - t;
-		if (got != want) {
-			printf("# section read %llx, want %llx\n",
-			       (unsigned long long)got, (unsigned long long)want);
-			printf("not ok 1 pe_bench\n");
-			return 1;
-		}
+		check_sum("section", got, want);
 
 		t = now_ns();
 		map = map_eager();
 		got = touch(map, 20);
 		munmap(map, map_len());
 		t_eager[i] = now_ns() - t;
-		if (got != want) {
-			printf("# eager read %llx, want %llx\n",
-			       (unsigned long long)got, (unsigned long long)want);
-			printf("not ok 1 pe_bench\n");
-			return 1;
-		}
+		check_sum("eager", got, want);
 
 		/* Fault cost: every page of the section, every page of the file. */
 		map = map_section(&sec);
