@@ -27,9 +27,7 @@ printf 'pe_fuzz\t%s\t/kwine/bin/pe-fuzz -s %s -n %s %s\n' "$tmo" "$seed" "$count
 	> "$KWINE_BUILD/plan-fuzz"
 bash "$S/stage-guest.sh" "$root" "$out" "$KWINE_BUILD/plan-fuzz"
 log "fuzz: $count images, seed $seed, $flavour kernel"
-cmdline=${KWINE_CMDLINE:-}
-[ "$flavour" = debug ] && cmdline="${KWINE_DEBUG_CMDLINE-kmemleak=off} $cmdline"
-KWINE_CMDLINE=$cmdline KWINE_QEMU_TIMEOUT=$((tmo + 300)) \
+KWINE_CMDLINE=$(guest_cmdline "$flavour") KWINE_QEMU_TIMEOUT=$((tmo + 300)) \
 	bash "$S/boot-guest.sh" "$out/arch/x86/boot/bzImage" "$root" "$logdir"
 grep '^    #' "$logdir/results.ktap" | sed 's/^    //' | tail -n 6
 python3 "$S/ktap-report.py" --label "fuzz[$flavour]" "$logdir"

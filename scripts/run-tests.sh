@@ -52,11 +52,8 @@ qemu_run()
 	bash "$S/build-kernel.sh" "$flavour" || return 1
 	root=$(bash "$S/build-rootfs.sh") || return 1
 	bash "$S/stage-guest.sh" "$root" "$out" || return 1
-	# kmemleak is built into the debug kernel but stalls the TCG guest
-	# before the root is mounted (see README, "Known gaps"); KASAN and
-	# lockdep stay on.
-	local cmdline=${KWINE_CMDLINE:-}
-	[ "$flavour" = debug ] && cmdline="${KWINE_DEBUG_CMDLINE-kmemleak=off} kwine.flavour=debug $cmdline"
+	local cmdline
+	cmdline=$(guest_cmdline "$flavour")
 	KWINE_CMDLINE=$cmdline bash "$S/boot-guest.sh" "$out/arch/x86/boot/bzImage" "$root" "$logdir" || return 1
 	log "report: full console log in ${logdir#"$KWINE_TOP"/}/console.log"
 	python3 "$S/ktap-report.py" --label "qemu[$flavour]" \
