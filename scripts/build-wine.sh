@@ -3,7 +3,9 @@
 # Build the patched Wine parts (ntdll, wineserver) from wine-src/ inside the
 # guest root, with the configure paths Debian's binaries use, and install
 # them as a complete second Wine under /opt/kwine in the guest root: stock
-# Wine stays in /usr, so one guest runs both.
+# Wine stays in /usr, so one guest runs both.  Also builds Wine's own
+# kernel32 and ntdll conformance tests, which stage-guest.sh copies into
+# the guest.
 . "$(dirname "$0")/lib.sh"
 
 root=$(bash "$KWINE_TOP/scripts/build-rootfs.sh")
@@ -54,8 +56,14 @@ if [ "$(cat "$root$bld/.kwine-configured" 2>/dev/null)" != "$cstamp" ]; then
 	echo "$cstamp" | as_root tee "$root$bld/.kwine-configured" >/dev/null
 fi
 
-log "wine: building ntdll and wineserver"
+# Also Wine's own conformance tests for kernel32 and ntdll (x86_64), which
+# the guest runs under both Wines (scripts/guest/wine-conformance): one
+# executable per DLL, each running one test file per invocation.  The first
+# build compiles about 70 files (1-2 minutes); make redoes only what changed.
+log "wine: building ntdll, wineserver and the kernel32 and ntdll tests"
 in_root make -C "$bld" -j"$(nproc)" server/wineserver dlls/ntdll/all \
+	dlls/kernel32/tests/x86_64-windows/kernel32_test.exe \
+	dlls/ntdll/tests/x86_64-windows/ntdll_test.exe \
 	> "$KWINE_BUILD/wine-build.log" 2>&1 ||
 	{ grep -E 'error|Error' "$KWINE_BUILD/wine-build.log" | head -n 30 >&2; die "Wine build failed (log: build/wine-build.log)"; }
 

@@ -12,7 +12,8 @@ as_root rm -rf "$g"
 as_root mkdir -p "$g/bin"
 mkdir -p "$KWINE_BUILD/guest"
 as_root cp "$KWINE_TOP/scripts/guest/init" "$KWINE_TOP/scripts/guest/run-wine" \
-	"$KWINE_TOP/scripts/guest/kmemleak-check" "$g/"
+	"$KWINE_TOP/scripts/guest/kmemleak-check" "$KWINE_TOP/scripts/guest/ntsync-used" \
+	"$KWINE_TOP/scripts/guest/wine-sync-bench" "$g/"
 grep -v '^#' "$plan" | grep . | as_root tee "$g/plan" >/dev/null
 
 log "stage: test programs"
@@ -26,17 +27,30 @@ for v in default O2; do
 		as_root cp "$t" "$g/bin/$(basename "$t")-$v"
 	done
 done
-mkdir -p "$KWINE_BUILD/guest"
-x86_64-w64-mingw32-gcc -O2 -Wall -Wextra -Werror \
-	-o "$KWINE_BUILD/guest/sync-smoke.exe" "$KWINE_TOP/selftests/wine/sync-smoke.c" ||
-	die "building selftests/wine/sync-smoke.c failed"
-as_root cp "$KWINE_BUILD/guest/sync-smoke.exe" "$g/bin/"
+# selftests/wine/ holds the Win32 programs (tests, probe and benchmark),
+# built with mingw as NAME.exe; selftests/bench/ and selftests/fuzz/ hold
+# native Linux programs.
+for w in "$KWINE_TOP"/selftests/wine/*.c; do
+	[ -e "$w" ] || continue
+	x86_64-w64-mingw32-gcc -O2 -Wall -Wextra -Werror \
+		-o "$KWINE_BUILD/guest/$(basename "$w" .c).exe" "$w" ||
+		die "building ${w#"$KWINE_TOP"/} failed"
+	as_root cp "$KWINE_BUILD/guest/$(basename "$w" .c).exe" "$g/bin/"
+done
 for b in "$KWINE_TOP"/selftests/bench/*.c "$KWINE_TOP"/selftests/fuzz/*.c; do
 	[ -e "$b" ] || continue
 	gcc -O2 -Wall -Wextra -Werror -static -isystem "$kout/usr/include" \
 		-o "$KWINE_BUILD/guest/$(basename "$b" .c)" "$b" ||
 		die "building ${b#"$KWINE_TOP"/} failed"
 	as_root cp "$KWINE_BUILD/guest/$(basename "$b" .c)" "$g/bin/"
+done
+# Wine's own kernel32 and ntdll conformance tests, built in the guest root
+# by build-wine.sh, and the script that runs them under both Wines.
+as_root cp "$KWINE_TOP/scripts/guest/wine-conformance" "$g/"
+for d in kernel32 ntdll; do
+	t=kwine-build/wine/dlls/$d/tests/x86_64-windows/${d}_test.exe
+	[ -f "$root/$t" ] || die "no /$t in the guest root (run 'make wine')"
+	as_root cp "$root/$t" "$g/bin/"
 done
 
 # What run-wine checks: /opt/kwine holds the files we built.
