@@ -22,6 +22,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 n=$(git -C "$tree" rev-list --count "$base..HEAD")
+# "PATCH v2" and so on: set with "git config branch.kwine.subjectprefix".
+prefix=$(git -C "$tree" config branch.kwine.subjectprefix || echo PATCH)
 fmt()
 {
 	# The cover letter is from the newest commit's author and dated like
@@ -31,7 +33,7 @@ fmt()
 	git -C "$tree" -c core.abbrev=12 \
 		-c user.name="$(git -C "$tree" log -1 --format=%an HEAD)" \
 		-c user.email="$(git -C "$tree" log -1 --format=%ae HEAD)" \
-		format-patch -q --cover-letter \
+		format-patch -q --cover-letter --subject-prefix="$prefix" \
 		--cover-from-description=subject --zero-commit --no-signature \
 		"$@" -o "$tmp" "$base..HEAD"
 }

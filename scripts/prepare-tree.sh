@@ -39,9 +39,11 @@ done
 shopt -u nullglob
 want=$(stamp_of "${series[@]}" "$patchdir/0000-cover-letter.patch" none)
 
+# No automatic gc: committing a whole kernel tree as the base would
+# otherwise repack it (minutes of CPU) before we even clone it.
 git_quiet()
 {
-	git -c init.defaultBranch=master -c advice.detachedHead=false "$@"
+	git -c init.defaultBranch=master -c advice.detachedHead=false -c gc.auto=0 "$@"
 }
 
 # Base commits are deterministic: same tree, same sha on every machine.
@@ -129,6 +131,9 @@ apply_series()
 		     hdr_done == 1 { print }' "$patchdir/0000-cover-letter.patch" |
 			sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' > "$tree/.git/kwine-description"
 		git -C "$tree" config branch.kwine.description "$(cat "$tree/.git/kwine-description")"
+		# and its subject prefix ("PATCH v2") as the one to export with
+		prefix=$(sed -n 's|^Subject: \[\(PATCH[^]]*\) 0*/[0-9]*\].*|\1|p' "$patchdir/0000-cover-letter.patch")
+		git -C "$tree" config branch.kwine.subjectprefix "${prefix:-PATCH}"
 	fi
 	echo "$want" > "$tree/.git/kwine-series"
 	git -C "$tree" rev-parse "$base_tag^{commit}" > "$tree/.git/kwine-base"
