@@ -61,6 +61,7 @@ rootfs: deps
 	@bash $(S)/build-rootfs.sh >/dev/null
 
 wine: deps
+	@bash $(S)/prepare-tree.sh linux
 	@bash $(S)/prepare-tree.sh wine
 	@bash $(S)/build-wine.sh
 

@@ -42,10 +42,19 @@ log "wine: syncing sources"
 as_root mkdir -p "$root$bld"
 as_root rsync -a --exclude=/.git "$WINE_SRC/" "$root$bld/"
 
+# The ntsync uapi header of our kernel series: the Wine patches build their
+# ntsync support when configure finds <linux/ntsync.h>, and use the timer
+# ioctls if it has them.  Debian's linux-libc-dev lacks both.
+hdr=$KERNEL_SRC/include/uapi/linux/ntsync.h
+[ -f "$hdr" ] || die "no $hdr (run 'make prepare')"
+as_root mkdir -p "$root/usr/local/include/linux"
+as_root cp "$hdr" "$root/usr/local/include/linux/ntsync.h"
+
 # Configure once per configure input (configure.ac, the Makefile.in files,
-# the spec files, the server protocol, scripts/guest/wine-configure.sh).
+# the spec files, the server protocol, the ntsync header,
+# scripts/guest/wine-configure.sh).
 conf=$KWINE_TOP/scripts/guest/wine-configure.sh
-cstamp=$(stamp_of "$conf" "$WINE_SRC/configure.ac" \
+cstamp=$(stamp_of "$conf" "$WINE_SRC/configure.ac" "$hdr" \
 	"$(git -C "$WINE_SRC" ls-files -s -- configure.ac '*Makefile.in' '*.spec' server/protocol.def | sha256sum)")
 if [ "$(cat "$root$bld/.kwine-configured" 2>/dev/null)" != "$cstamp" ]; then
 	log "wine: generating files and configuring (about 3 minutes)"
