@@ -51,7 +51,7 @@ qemu_run()
 	logdir=$KWINE_BUILD/logs/$flavour
 	bash "$S/build-kernel.sh" "$flavour" || return 1
 	root=$(bash "$S/build-rootfs.sh") || return 1
-	bash "$S/stage-guest.sh" "$root" "$out" || return 1
+	KWINE_FLAVOUR=$flavour bash "$S/stage-guest.sh" "$root" "$out" || return 1
 	local cmdline
 	cmdline=$(guest_cmdline "$flavour")
 	KWINE_CMDLINE=$cmdline bash "$S/boot-guest.sh" "$out/arch/x86/boot/bzImage" "$root" "$logdir" || return 1
