@@ -30,7 +30,7 @@ timeout -k 10 "$tmo" qemu-system-x86_64 -machine accel=$accel \
 	-serial "file:$logdir/console.log" -serial "file:$logdir/results.ktap" \
 	-kernel "$bz" \
 	-virtfs "local,path=$root,mount_tag=root,security_model=none,multidevs=remap" \
-	-append "console=ttyS0 root=root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144 rw init=/kwine/init panic=-1 ${KWINE_CMDLINE:-}" \
+	-append "console=ttyS0 root=root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose rw init=/kwine/init panic=-1 ${KWINE_CMDLINE:-}" \
 	> "$logdir/qemu.out" 2>&1 < /dev/null &
 qemu=$!
 
