@@ -24,13 +24,18 @@ trap 'rm -rf "$tmp"' EXIT
 n=$(git -C "$tree" rev-list --count "$base..HEAD")
 # "PATCH v2" and so on: set with "git config branch.kwine.subjectprefix".
 prefix=$(git -C "$tree" config branch.kwine.subjectprefix || echo PATCH)
+# Kernel patches: an empty context line is written as an empty line, not
+# a lone space, so that checkpatch finds no trailing whitespace even when
+# run on the patch as a plain file (git am and patch accept both).
+blank=false
+[ "$which" = linux ] && blank=true
 fmt()
 {
 	# The cover letter is from the newest commit's author and dated like
 	# it, not from whoever runs this, "now": the same series always gives
 	# the same files.
 	GIT_COMMITTER_DATE=$(git -C "$tree" log -1 --format=%aI HEAD) \
-	git -C "$tree" -c core.abbrev=12 \
+	git -C "$tree" -c core.abbrev=12 -c diff.suppressBlankEmpty=$blank \
 		-c user.name="$(git -C "$tree" log -1 --format=%an HEAD)" \
 		-c user.email="$(git -C "$tree" log -1 --format=%ae HEAD)" \
 		format-patch -q --cover-letter --subject-prefix="$prefix" \
