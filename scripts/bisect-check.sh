@@ -1,9 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Every patch of the kernel series must build on its own: for each commit
-# from the base to the tip of kernel-src, build the ntsync driver object
-# and the ntsync kselftests (against that commit's uapi headers) in a
-# scratch worktree.  One result per commit; counts to $1 when given.
+# Every patch of the kernel series must build on its own, both ways
+# distributions build ntsync: for each commit from the base to the tip of
+# kernel-src, in a scratch worktree, build drivers/misc with ntsync built
+# in and as a module (the plain kernel's config, CONFIG_NTSYNC=m and =y),
+# check that every symbol the module needs is exported to it at that
+# commit, and build the ntsync kselftests against that commit's uapi
+# headers.  One result per commit and way; counts to $1 when given.
 . "$(dirname "$0")/lib.sh"
 
 counts=${1:-}
@@ -21,28 +24,65 @@ git -C "$KERNEL_SRC" worktree remove --force "$wt" 2>/dev/null || rm -rf "$wt"
 git -C "$KERNEL_SRC" worktree prune
 git -C "$KERNEL_SRC" worktree add -q --detach "$wt" "$base"
 trap 'git -C "$KERNEL_SRC" worktree remove --force "$wt" 2>/dev/null || true' EXIT
-mkdir -p "$out"
-cp "$KWINE_BUILD/kernel/.config" "$out/.config"
+mkdir -p "$out/m" "$out/y"
+
+# What vmlinux exports: the plain kernel's Module.symvers, minus the
+# exports the series itself adds, which count only from the commit that
+# adds them (checked in that commit's tree).
+[ -f "$KWINE_BUILD/kernel/Module.symvers" ] ||
+	die "no Module.symvers in $KWINE_BUILD/kernel (make kernel)"
+added=$(git -C "$KERNEL_SRC" diff "$base..HEAD" -- '*.c' |
+	sed -n 's/^+EXPORT_SYMBOL[A-Z_]*(\([A-Za-z0-9_]*\).*/\1/p' | sort -u)
+exported()
+{
+	local sym=$1
+	if grep -qx "$sym" <<<"$added"; then
+		git -C "$wt" grep -qE "^EXPORT_SYMBOL[A-Z_]*\($sym," -- '*.c'
+	else
+		awk -v s="$sym" '$2 == s { f = 1 } END { exit !f }' \
+			"$KWINE_BUILD/kernel/Module.symvers"
+	fi
+}
 
 pass=0 fail=0
+result()
+{
+	if [ "$1" = 0 ]; then
+		echo "PASS bisect: $2: $subject"
+		pass=$((pass + 1))
+	else
+		echo "FAIL bisect: $2: $subject"
+		tail -n 20 "$3" | sed 's/^/    /'
+		fail=$((fail + 1))
+	fi
+}
 for c in $(git -C "$KERNEL_SRC" rev-list --reverse "$base..HEAD"); do
 	subject=$(git -C "$KERNEL_SRC" log -1 --format=%s "$c")
 	git -C "$wt" checkout -q --detach "$c"
-	# Fresh each time: olddefconfig at an early commit drops the options
-	# later commits add.
-	cp "$KWINE_BUILD/kernel/.config" "$out/.config"
-	if make -s -C "$wt" O="$out" CC="$cc" HOSTCC="$cc" -j"$(nproc)" \
-		olddefconfig drivers/misc/ headers >"$out/log" 2>&1 &&
-	   make -s -C "$wt/tools/testing/selftests" TARGETS=drivers/ntsync \
-		O="$out/kselftest-build" KHDR_INCLUDES="-isystem $out/usr/include" \
-		CC=gcc >>"$out/log" 2>&1; then
-		echo "PASS bisect: builds: $subject"
-		pass=$((pass + 1))
-	else
-		echo "FAIL bisect: builds: $subject"
-		tail -n 20 "$out/log" | sed 's/^/    /'
-		fail=$((fail + 1))
-	fi
+	for way in m y; do
+		o=$out/$way
+		# Fresh each time: olddefconfig at an early commit drops the
+		# options later commits add.
+		sed "s/^CONFIG_NTSYNC=[my]\$/CONFIG_NTSYNC=$way/" \
+			"$KWINE_BUILD/kernel/.config" > "$o/.config"
+		rc=0
+		make -s -C "$wt" O="$o" CC="$cc" HOSTCC="$cc" -j"$(nproc)" \
+			olddefconfig drivers/misc/ headers >"$o/log" 2>&1 || rc=1
+		if [ $rc = 0 ] && [ $way = m ]; then
+			[ -f "$o/drivers/misc/ntsync.o" ] || { echo "no ntsync.o" >>"$o/log"; rc=1; }
+			for sym in $(nm -u "$o/drivers/misc/ntsync.o" 2>>"$o/log" | awk '{ print $2 }'); do
+				case $sym in __this_module) continue ;; esac
+				exported "$sym" || { echo "ntsync.ko needs $sym, which is not exported at this commit" >>"$o/log"; rc=1; }
+			done
+		fi
+		if [ $rc = 0 ] && [ $way = y ]; then
+			make -s -C "$wt/tools/testing/selftests" TARGETS=drivers/ntsync \
+				O="$o/kselftest-build" KHDR_INCLUDES="-isystem $o/usr/include" \
+				CC=gcc >>"$o/log" 2>&1 || rc=1
+		fi
+		case $way in m) what="builds as a module" ;; y) what="builds built in" ;; esac
+		result $rc "$what" "$o/log"
+	done
 done
 echo "$pass passed, $fail failed"
 [ -z "$counts" ] || echo "$pass $fail 0" > "$counts"

@@ -10,7 +10,8 @@
 flavour=${1:-${KWINE_FLAVOUR:-plain}}
 fragments=("$KWINE_TOP/scripts/config/base.config")
 case $flavour in
-plain) out=$KWINE_BUILD/kernel ;;
+plain) out=$KWINE_BUILD/kernel
+       fragments+=("$KWINE_TOP/scripts/config/plain.config") ;;
 debug) out=$KWINE_BUILD/kernel-debug
        fragments+=("$KWINE_TOP/scripts/config/debug.config") ;;
 *) die "usage: build-kernel.sh [plain|debug]" ;;
@@ -68,6 +69,10 @@ rm -rf "$cfg"
 log "kernel[$flavour]: bzImage"
 kmake olddefconfig >/dev/null
 kmake bzImage 2> >(grep -v '^$' >&2) || die "kernel build failed"
+if grep -q '^CONFIG_MODULES=y' "$out/.config"; then
+	log "kernel[$flavour]: modules"
+	kmake modules 2> >(grep -v '^$' >&2) || die "module build failed"
+fi
 log "kernel[$flavour]: headers"
 kmake headers >/dev/null
 

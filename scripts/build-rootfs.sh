@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 WINE_DEB_VERSION='10.0~repack-6'
-RUNTIME_PKGS="busybox wine wine64 libwine"
+RUNTIME_PKGS="busybox wine wine64 libwine e2fsprogs apparmor kmod"
 BUILD_PKGS="gcc make perl python3 flex bison autoconf automake autotools-dev
 	dpkg-dev gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 libz-mingw-w64-dev
 	zlib1g-dev libvulkan-dev khronos-api unicode-data unicode-idna

@@ -16,7 +16,8 @@ as_root mkdir -p "$g/bin"
 mkdir -p "$KWINE_BUILD/guest"
 as_root cp "$KWINE_TOP/scripts/guest/init" "$KWINE_TOP/scripts/guest/run-wine" \
 	"$KWINE_TOP/scripts/guest/kmemleak-check" "$KWINE_TOP/scripts/guest/ntsync-used" \
-	"$KWINE_TOP/scripts/guest/wine-sync-bench" "$g/"
+	"$KWINE_TOP/scripts/guest/wine-sync-bench" "$KWINE_TOP/scripts/guest/module-check" \
+	"$KWINE_TOP/scripts/guest/lsm-check" "$g/"
 grep -v '^#' "$plan" | grep . |
 	awk -F '\t' -v OFS='\t' -v flavour="${KWINE_FLAVOUR:-plain}" '
 		$1 ~ /@plain$/ { if (flavour != "plain") next; sub(/@plain$/, "", $1) }
@@ -43,7 +44,14 @@ for w in "$KWINE_TOP"/selftests/wine/*.c; do
 		die "building ${w#"$KWINE_TOP"/} failed"
 	as_root cp "$KWINE_BUILD/guest/$(basename "$w" .c).exe" "$g/bin/"
 done
-for b in "$KWINE_TOP"/selftests/bench/*.c "$KWINE_TOP"/selftests/fuzz/*.c; do
+# A modular kernel's ntsync.ko, which scripts/guest/module-check loads.
+as_root mkdir -p "$g/modules"
+if grep -q '^CONFIG_NTSYNC=m' "$kout/.config"; then
+	[ -f "$kout/drivers/misc/ntsync.ko" ] || die "no ntsync.ko in $kout"
+	as_root cp "$kout/drivers/misc/ntsync.ko" "$g/modules/"
+fi
+for b in "$KWINE_TOP"/selftests/bench/*.c "$KWINE_TOP"/selftests/fuzz/*.c \
+	 "$KWINE_TOP"/selftests/kernel/*.c; do
 	[ -e "$b" ] || continue
 	gcc -O2 -Wall -Wextra -Werror -static -isystem "$kout/usr/include" \
 		-o "$KWINE_BUILD/guest/$(basename "$b" .c)" "$b" ||
