@@ -206,6 +206,8 @@ unfold_headers()	# unfold_headers FILE
 
 declare -A dir_of prefix_of
 upstream_base=${UPSTREAM_BASE:-}
+[ -z "$upstream_base" ] || [[ $upstream_base =~ ^[0-9a-f]{40}$ ]] ||
+	die "series: UPSTREAM_BASE must be a full commit id (40 hex digits)"
 synthetic_base=0
 if [ -z "$upstream_base" ] &&
    [ "$(git -C "$tree" log -1 --format=%ae "$base")" = kwine@localhost ] &&
@@ -343,7 +345,8 @@ for s in "${posted[@]}"; do
 	mkdir -p "$work/b4-$s"
 	b4log=$work/b4-$s/b4.log
 	if (cd "$work/b4-$s" && b4 am -m "$dir/$s.mbox" -o "$work/b4-$s" >"$b4log" 2>&1) &&
-	   ! grep -qiE 'traceback|error|warning|✗|unknown|not found|missing|could not' "$b4log" &&
+	   ! grep -vE '^ +(\[|Link:|git am)|^Cover:' "$b4log" |
+		grep -qiE 'traceback|error|warning|✗|unknown|not found|missing|could not|trailer' &&
 	   ls "$work/b4-$s"/*.mbx >/dev/null 2>&1 &&
 	   [ "$(grep -c '^From: ' "$(ls "$work/b4-$s"/*.mbx | head -n 1)")" = "$n" ]; then
 		result PASS "$s: b4 am -m (b4 $(b4 --version 2>/dev/null)): $n patches, no warnings"
