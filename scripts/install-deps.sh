@@ -16,7 +16,8 @@ GROUP[base]="bc bison ca-certificates ccache cpio curl debootstrap flex gcc git
 # Debian 12's newest (ROBOT_LLVM in robot.sh must match).
 GROUP[robot]="${GROUP[base]} sparse codespell gcc-aarch64-linux-gnu
 	clang-19 lld-19 llvm-19"
-GROUP[series]="git perl python3 b4"
+# git send-email's Perl modules are only recommended by git-email.
+GROUP[series]="git perl python3 b4 git-email libmailtools-perl libauthen-sasl-perl"
 
 PKGS=
 for g in "${@:-base}"; do

@@ -18,8 +18,8 @@
 #   and Cc: the reviewers and lists get_maintainer.pl names, linux-api
 #   for uapi changes, and the cover's own Cc;
 # - then checks: subjects whole and unfolded, b4 am -m on each series'
-#   mbox without warnings, git am of all of them on a fresh base giving
-#   the tree of KERNEL_SRC.  With --check, also whether they are ready
+#   mbox without warnings, git send-email --dry-run, git am of all of
+#   them on a fresh base giving the tree of KERNEL_SRC.  With --check, also whether they are ready
 #   to post: no [[...]] placeholder left in a cover letter, a base-commit
 #   that exists upstream.
 . "$(dirname "$0")/lib.sh"
@@ -355,6 +355,21 @@ for s in "${posted[@]}"; do
 	fi
 done
 
+# git send-email --dry-run: what posting would send, to whom (nothing
+# leaves the machine).
+for s in "${posted[@]}"; do
+	dir=${dir_of[$s]}
+	n=$(ls "$dir"/*.patch | wc -l)
+	sendlog=$work/send-email-$s.log
+	if git -C "$tree" send-email --dry-run --confirm=never \
+			"$dir"/*.patch >"$sendlog" 2>&1 &&
+	   [ "$(grep -c '^Dry-OK' "$sendlog")" = "$n" ]; then
+		result PASS "$s: git send-email --dry-run: $n mails to $(grep '^RCPT TO:' "$sendlog" | sort -u | wc -l) addresses"
+	else
+		result FAIL "$s: git send-email --dry-run" "$(tail -n 20 "$sendlog")"
+	fi
+done
+
 # git am of every series, in order, on a fresh base: each must apply,
 # and the last must give kernel-src's tree.
 amwt=$work/am
@@ -383,7 +398,7 @@ done
 # nobody else has.
 notes=
 for s in "${posted[@]}"; do
-	todo=$(grep -n "\\[\\[" "$posting/$s.cover" | sed "s/^/line /" || true)
+	todo=$(grep -n "\\[\\[" "$posting/$s.cover" | grep -v "^[0-9]*:#" | sed "s/^/line /" || true)
 	[ -z "$todo" ] || notes+="$s: cover letter placeholders to fill in (patches/posting/$s.cover):"$'\n'"$todo"$'\n'
 done
 if [ $synthetic_base = 1 ]; then

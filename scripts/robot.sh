@@ -136,24 +136,34 @@ kmake()
 # Every fragment line for a symbol the tree has must come out as asked.
 configure()
 {
-	local cfg=$out/.robot-config line sym want type bad=0
+	local cfg=$out/.robot-config line sym want bad=0
 	rm -rf "$cfg"
 	mkdir -p "$cfg"
+	# "=m" of a bool symbol would be dropped by Kconfig: ask for "=y".
+	cat "${frags[@]}" | while IFS= read -r line; do
+		case $line in
+		CONFIG_*=m)
+			sym=${line%%=*}
+			if [ "${ktype[${sym#CONFIG_}]:-}" = bool ]; then
+				echo "$sym=y"
+				continue
+			fi ;;
+		esac
+		echo "$line"
+	done > "$cfg/fragment.config"
 	kmake -s O="$cfg" tinyconfig >/dev/null 2>"$cfg/err" || { cat "$cfg/err" >&2; return 1; }
 	KCONFIG_CONFIG="$cfg/.config" "$src/scripts/kconfig/merge_config.sh" -m -Q \
-		-O "$cfg" "$cfg/.config" "${frags[@]}" >"$cfg/merge.log" 2>&1 ||
+		-O "$cfg" "$cfg/.config" "$cfg/fragment.config" >"$cfg/merge.log" 2>&1 ||
 		{ cat "$cfg/merge.log" >&2; return 1; }
 	kmake -s O="$cfg" olddefconfig >/dev/null 2>"$cfg/err" || { cat "$cfg/err" >&2; return 1; }
 	while IFS= read -r line; do
 		sym=${line%%=*} want=${line#*=}
-		type=${ktype[${sym#CONFIG_}]:-}
-		[ -n "$type" ] || continue
-		[ "$want" = m ] && [ "$type" = bool ] && want=y
+		[ -n "${ktype[${sym#CONFIG_}]:-}" ] || continue
 		if ! grep -qxF "$sym=$want" "$cfg/.config"; then
 			echo "config: wanted $sym=$want, got: $(grep "^$sym=\|^# $sym " "$cfg/.config" || echo unset)"
 			bad=1
 		fi
-	done < <(cat "${frags[@]}" | grep '^CONFIG_')
+	done < <(grep '^CONFIG_' "$cfg/fragment.config")
 	[ $bad = 0 ] || return 1
 	cmp -s "$cfg/.config" "$out/.config" || cp "$cfg/.config" "$out/.config"
 	rm -rf "$cfg"
