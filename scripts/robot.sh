@@ -127,9 +127,12 @@ target_setup()
 	out=$robot/out/$1
 }
 
+# W=1 runs kernel-doc on every file it builds: with the system's python3
+# rather than through whatever wrapper (pyenv) comes first in PATH.
+python=$(command -v /usr/bin/python3 || command -v python3)
 kmake()
 {
-	nice -n 10 make -C "$src" O="$out" ARCH="$arch" "${mk[@]}" "$@"
+	nice -n 10 make -C "$src" O="$out" ARCH="$arch" PYTHON3="$python" "${mk[@]}" "$@"
 }
 
 # tinyconfig + fragments, written to $out/.config only when it changed.
@@ -236,7 +239,7 @@ kerneldoc_check()	# kerneldoc_check LOG
 	for f in "${doc_files[@]}"; do [ -f "$src/$f" ] && files+=("$f"); done
 	: > "$1"
 	[ ${#files[@]} -gt 0 ] || return 0
-	(cd "$src" && scripts/kernel-doc -Wall -none "${files[@]}") >"$1" 2>&1
+	(cd "$src" && "$python" scripts/kernel-doc -Wall -none "${files[@]}") >"$1" 2>&1
 }
 
 # codespell, less scripts/config/codespell-ignore: kernel identifiers
