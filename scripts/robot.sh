@@ -254,12 +254,34 @@ codespell_check()	# codespell_check LOG
 	(cd "$src" && codespell -I "$KWINE_TOP/scripts/config/codespell-ignore" -- "${files[@]}") >"$1" 2>&1 || true
 }
 
-# Phase 1: every target at the base.  A target whose base diagnostics
-# are known (same base, fragments, toolchain and script) is only moved
-# back to the base, which rebuilds what the series changed.
+# kernel-doc and codespell need no build: the base, then the series.
 checkout "$base"
+kerneldoc_check "$logs/kernel-doc.base.log"
+codespell_check "$logs/codespell.base.log"
+checkout "$head"
+kerneldoc_check "$logs/kernel-doc.log"
+python3 "$warn_py" "$logs/kernel-doc.base.log" "$logs/kernel-doc.log" > "$logs/kernel-doc.new"
+if [ -s "$logs/kernel-doc.new" ]; then
+	result FAIL "kernel-doc -Wall: $(wc -l < "$logs/kernel-doc.new") new warning(s)" "$logs/kernel-doc.new"
+else
+	result PASS "kernel-doc -Wall (${#doc_files[@]} files)"
+fi
+codespell_check "$logs/codespell.log"
+python3 "$warn_py" --all "$logs/codespell.base.log" "$logs/codespell.log" > "$logs/codespell.new"
+if [ -s "$logs/codespell.new" ]; then
+	result FAIL "codespell: $(wc -l < "$logs/codespell.new") new misspelling(s)" "$logs/codespell.new"
+else
+	result PASS "codespell (${#changed[@]} files)"
+fi
+
+# Each target: the base, then the series, so that each result comes as
+# soon as its builds are done.  A target whose base diagnostics are
+# known (same base, fragments and toolchain) is only moved back to the
+# base, which rebuilds what the series changed; otherwise the base is
+# built in full and its diagnostics kept.
 for t in $targets; do
 	target_setup "$t"
+	checkout "$base"
 	# (bump "base-v1" when the way the base is built changes)
 	stamp=$(stamp_of base-v1 "$base" "${frags[@]}" "$(toolchain_id "$t")")
 	if [ -f "$out/.config" ] && [ "$(cat "$logs/$t.base.stamp" 2>/dev/null)" = "$stamp" ]; then
@@ -278,16 +300,9 @@ for t in $targets; do
 			{ tail -n 20 "$logs/$t.base.log" >&2; die "robot[$t]: the base does not build"; }
 		echo "$stamp" > "$logs/$t.base.stamp"
 	fi
-done
-log "robot: sparse, kernel-doc and codespell on the base"
-case " $targets " in *" x86_64-gcc "*) sparse_check "$logs/sparse.base.log" ;; esac
-kerneldoc_check "$logs/kernel-doc.base.log"
-codespell_check "$logs/codespell.base.log"
+	[ "$t" != x86_64-gcc ] || sparse_check "$logs/sparse.base.log"
 
-# Phase 2: every target at the series head.
-checkout "$head"
-for t in $targets; do
-	target_setup "$t"
+	checkout "$head"
 	log "robot[$t]: the series"
 	if ! configure > "$logs/$t.config.log" 2>&1; then
 		result FAIL "$t W=1: config" "$logs/$t.config.log"
@@ -296,28 +311,12 @@ for t in $targets; do
 	status=0
 	build "$logs/$t.log" || status=$?
 	judge "$t" "$status" "$logs/$t.log" "$t W=1: vmlinux, modules"
+	if [ "$t" = x86_64-gcc ]; then
+		status=0
+		sparse_check "$logs/sparse.log" || status=$?
+		judge sparse "$status" "$logs/sparse.log" "sparse C=2 (x86_64): ${kernel_c[*]}"
+	fi
 done
-log "robot: sparse, kernel-doc and codespell on the series"
-case " $targets " in
-*" x86_64-gcc "*)
-	status=0
-	sparse_check "$logs/sparse.log" || status=$?
-	judge sparse "$status" "$logs/sparse.log" "sparse C=2 (x86_64): ${kernel_c[*]}" ;;
-esac
-kerneldoc_check "$logs/kernel-doc.log"
-python3 "$warn_py" "$logs/kernel-doc.base.log" "$logs/kernel-doc.log" > "$logs/kernel-doc.new"
-if [ -s "$logs/kernel-doc.new" ]; then
-	result FAIL "kernel-doc -Wall: $(wc -l < "$logs/kernel-doc.new") new warning(s)" "$logs/kernel-doc.new"
-else
-	result PASS "kernel-doc -Wall (${#doc_files[@]} files)"
-fi
-codespell_check "$logs/codespell.log"
-python3 "$warn_py" --all "$logs/codespell.base.log" "$logs/codespell.log" > "$logs/codespell.new"
-if [ -s "$logs/codespell.new" ]; then
-	result FAIL "codespell: $(wc -l < "$logs/codespell.new") new misspelling(s)" "$logs/codespell.new"
-else
-	result PASS "codespell (${#changed[@]} files)"
-fi
 
 # Phase 3 (ROBOT_EACH=1): the x86_64 gcc build at every commit, each
 # judged against the base: kbuild rebuilds only what the commit changed,
