@@ -216,10 +216,8 @@ toolchain_id()
 }
 
 # sparse (C=2: check even what is not rebuilt) on the changed C files
-# built in the x86_64 gcc tree.  Debian's sparse 0.6.4 predates
-# __typeof_unqual__, which the kernel's headers use under sparse, and
-# the kernel turns C= off for such a sparse; spelling it __typeof__
-# keeps sparse working (it only loses the dropping of qualifiers).
+# built in the x86_64 gcc tree, through scripts/robot-sparse: Debian's
+# sparse 0.6.4 with what it predates spelled the way it understands.
 sparse_check()	# sparse_check LOG
 {
 	local objs=() f
@@ -229,7 +227,7 @@ sparse_check()	# sparse_check LOG
 	done
 	: > "$1"
 	[ ${#objs[@]} -gt 0 ] || return 0
-	kmake -k -j"$jobs" W=1 C=2 CHECK="sparse -D__typeof_unqual__=__typeof__" \
+	kmake -k -j"$jobs" W=1 C=2 CHECK="$KWINE_TOP/scripts/robot-sparse" \
 		"${objs[@]}" >"$1" 2>&1
 }
 
