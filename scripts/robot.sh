@@ -124,6 +124,7 @@ target_setup()
 		mk=(CROSS_COMPILE=aarch64-linux-gnu- CC="${ccache}aarch64-linux-gnu-gcc" HOSTCC="${ccache}gcc") ;;
 	*) die "robot: unknown target $1" ;;
 	esac
+	tname=$1
 	out=$robot/out/$1
 }
 
@@ -137,10 +138,18 @@ kmake()
 
 # tinyconfig + fragments, written to $out/.config only when it changed.
 # Every fragment line for a symbol the tree has must come out as asked.
+# The result is kept per target, commit, fragments and toolchain, so a
+# run over the same commits does not regenerate it; Kconfig's own tools
+# stay built in build/robot/kconfig/TARGET.
 configure()
 {
-	local cfg=$out/.robot-config line sym want bad=0
-	rm -rf "$cfg"
+	local cfg=$robot/kconfig/$tname line sym want bad=0 saved
+	saved=$robot/kconfig/$tname-$(stamp_of "$(git -C "$src" rev-parse HEAD)" \
+		"${frags[@]}" "$(toolchain_id "$tname")").config
+	if [ -f "$saved" ]; then
+		cmp -s "$saved" "$out/.config" || cp "$saved" "$out/.config"
+		return 0
+	fi
 	mkdir -p "$cfg"
 	# "=m" of a bool symbol would be dropped by Kconfig: ask for "=y".
 	cat "${frags[@]}" | while IFS= read -r line; do
@@ -168,8 +177,8 @@ configure()
 		fi
 	done < <(grep '^CONFIG_' "$cfg/fragment.config")
 	[ $bad = 0 ] || return 1
+	cp "$cfg/.config" "$saved"
 	cmp -s "$cfg/.config" "$out/.config" || cp "$cfg/.config" "$out/.config"
-	rm -rf "$cfg"
 }
 
 # Build vmlinux and the modules with W=1; -k so that one error does not
