@@ -129,11 +129,13 @@ target_setup()
 }
 
 # W=1 runs kernel-doc on every file it builds: with the system's python3
-# rather than through whatever wrapper (pyenv) comes first in PATH.
+# rather than through whatever wrapper (pyenv) comes first in PATH.  No
+# standard input: a Kconfig prompt must fail, not wait (or stop a
+# background job on the terminal).
 python=$(command -v /usr/bin/python3 || command -v python3)
 kmake()
 {
-	nice -n 10 make -C "$src" O="$out" ARCH="$arch" PYTHON3="$python" "${mk[@]}" "$@"
+	nice -n 10 make -C "$src" O="$out" ARCH="$arch" PYTHON3="$python" "${mk[@]}" "$@" </dev/null
 }
 
 # tinyconfig + fragments, written to $out/.config only when it changed.
