@@ -6,7 +6,8 @@ S := scripts
 export KWINE_START := $(shell date +%s)
 
 .PHONY: help test qemu-test bench kunit fuzz deps fetch prepare kernel kernel-debug rootfs \
-	wine checkpatch export export-linux export-wine clean distclean
+	wine checkpatch robot series series-check export export-linux export-wine \
+	clean distclean
 
 help:
 	@echo "make qemu-test   build kernel + patched Wine, boot QEMU, run the guest test plan"
@@ -20,6 +21,9 @@ help:
 	@echo "make rootfs      build the Debian trixie guest root with Wine 10.0"
 	@echo "make wine        build the patched Wine parts into the guest root"
 	@echo "make checkpatch  checkpatch.pl --strict on every kernel patch"
+	@echo "make robot       the kernel test robot's builds and checks on the series (ROBOT_EACH=1: every patch)"
+	@echo "make series      postable series (fixes, timers, sections) in OUT (default build/series/out)"
+	@echo "make series-check  make series, then b4 am and git am on each; ready-to-post checks"
 	@echo "make export      write kernel-src/ and wine-src/ commits back into patches/"
 	@echo "Variables: KERNEL_SRC=/path/to/linux, KWINE_FLAVOURS='plain debug'"
 
@@ -68,6 +72,21 @@ wine: deps
 checkpatch:
 	@bash $(S)/prepare-tree.sh linux
 	@bash $(S)/checkpatch.sh
+
+robot:
+	@bash $(S)/install-deps.sh robot
+	@bash $(S)/prepare-tree.sh linux
+	@bash $(S)/robot.sh
+
+series:
+	@bash $(S)/install-deps.sh series
+	@bash $(S)/prepare-tree.sh linux
+	@bash $(S)/make-series.sh $(OUT)
+
+series-check:
+	@bash $(S)/install-deps.sh series
+	@bash $(S)/prepare-tree.sh linux
+	@bash $(S)/make-series.sh --check $(OUT)
 
 export: export-linux export-wine
 

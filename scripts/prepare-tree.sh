@@ -125,8 +125,12 @@ apply_series()
 	# The cover letter's text lives on as the branch description, so that
 	# "make export" writes it back unchanged.
 	if [ -f "$patchdir/0000-cover-letter.patch" ]; then
-		awk '/^Subject: /{ sub(/^Subject: \[PATCH[^]]*\] /, ""); print; print ""; next }
-		     hdr_done == 0 && /^$/ { hdr_done = 1; next }
+		# (a long Subject: is folded over several header lines)
+		awk 'hdr_done == 0 && /^Subject: / { subj = $0; in_subj = 1; next }
+		     hdr_done == 0 && in_subj && /^[ \t]/ { sub(/^[ \t]+/, " "); subj = subj $0; next }
+		     hdr_done == 0 { in_subj = 0 }
+		     hdr_done == 0 && /^$/ { hdr_done = 1
+			sub(/^Subject: \[PATCH[^]]*\] /, "", subj); print subj; print ""; next }
 		     hdr_done == 1 && /^[^ ].*\([0-9]+\):$/ { exit }
 		     hdr_done == 1 { print }' "$patchdir/0000-cover-letter.patch" |
 			sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' > "$tree/.git/kwine-description"
