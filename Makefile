@@ -4,6 +4,10 @@
 SHELL := /bin/bash
 S := scripts
 export KWINE_START := $(shell date +%s)
+# T=PATTERN: run only the guest tests whose name matches (grep -E style).
+ifdef T
+export KWINE_TESTS := $(T)
+endif
 
 .PHONY: help test qemu-test bench kunit fuzz deps fetch prepare kernel kernel-debug rootfs \
 	wine checkpatch robot series series-check export export-linux export-wine \
@@ -25,7 +29,8 @@ help:
 	@echo "make series      postable series (fixes, timers, sections) in OUT (default build/series/out)"
 	@echo "make series-check  make series, then b4 am and git am on each; ready-to-post checks"
 	@echo "make export      write kernel-src/ and wine-src/ commits back into patches/"
-	@echo "Variables: KERNEL_SRC=/path/to/linux, KWINE_FLAVOURS='plain debug'"
+	@echo "Variables: KERNEL_SRC=/path/to/linux, KWINE_FLAVOURS='plain debug',"
+	@echo "           T=PATTERN (only the guest tests whose name matches, e.g. T=pe_section)"
 
 test:
 	@bash $(S)/run-tests.sh test

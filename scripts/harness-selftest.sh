@@ -62,11 +62,12 @@ guest_run()
 	python3 "$S/ktap-report.py" --label harness "$logdir"
 }
 
-# 2. One boot: a passing test, one that overruns its timeout, then a panic.
+# 2. One boot: a passing test, one that overruns its timeout, one that
+#    uses most of its limit, then a panic.
 panic_and_timeout()
 {
 	local out rc
-	printf 'passes\t30\ttrue\nslow\t3\tsleep 60\npanics\t30\techo c > /proc/sysrq-trigger\nafter_panic\t30\ttrue\n' \
+	printf 'passes\t30\ttrue\nslow\t3\tsleep 60\nhalf\t10\tsleep 6\npanics\t30\techo c > /proc/sysrq-trigger\nafter_panic\t30\ttrue\n' \
 		> "$work/plan-panic"
 	rc=0
 	out=$(guest_run "$work/plan-panic" "$work/panic") || rc=$?
@@ -75,7 +76,7 @@ panic_and_timeout()
 		result fail panic_fails_run "report passed a panicking guest"
 	elif ! grep -q 'FAIL harness: kernel log clean.*Kernel panic' <<<"$out"; then
 		result fail panic_fails_run "panic not reported: $(tail -n 1 <<<"$out")"
-	elif ! grep -q 'FAIL harness: test 4: no result' <<<"$out"; then
+	elif ! grep -q 'FAIL harness: test 5: no result' <<<"$out"; then
 		result fail panic_fails_run "missing results not reported"
 	else
 		result ok panic_fails_run
@@ -85,6 +86,14 @@ panic_and_timeout()
 		result ok test_timeout_fails
 	else
 		result fail test_timeout_fails "expected 'passes' to pass and 'slow' to time out"
+	fi
+	# Run times are reported, and a test past half its limit is flagged.
+	if grep -q '^TIME harness: passes [0-9]*s of 30s$' <<<"$out" &&
+	   grep -q '^WARN harness: half used [0-9]*s, more than half of its 10s limit$' <<<"$out" &&
+	   ! grep -q '^WARN harness: passes' <<<"$out"; then
+		result ok test_time_reported
+	else
+		result fail test_time_reported "no TIME line for 'passes' or no WARN for 'half'"
 	fi
 }
 

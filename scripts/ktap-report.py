@@ -9,7 +9,9 @@ a nested plan with fewer results than announced, a guest that did not finish
 its plan, QEMU killed on timeout, and any kernel oops, panic, WARN, BUG,
 KASAN, lockdep or kmemleak report in the console log.
 
-Prints one line per result and ends with "N passed, N failed[, N skipped]".
+Prints one line per result, then each top-level test's run time against
+its limit ("TIME"), with a warning (not a failure) for a test that used
+more than half of it, and ends with "N passed, N failed[, N skipped]".
 Writes the counts to --counts FILE for the overall summary.  Exit status is
 non-zero on any failure, and on any skip unless --allow-skip.
 """
@@ -182,7 +184,18 @@ def main():
     else:
         count(True, f'{args.label}: kernel log clean')
 
-    for line in lines:
+    timing = []
+    for t in tests:
+        m = re.search(r'time=(\d+)s limit=(\d+)s', t.directive)
+        if not m:
+            continue
+        used, limit = int(m.group(1)), int(m.group(2))
+        timing.append(f'TIME {args.label}: {t.name} {used}s of {limit}s')
+        if limit and used * 2 > limit:
+            timing.append(f'WARN {args.label}: {t.name} used {used}s, '
+                          f'more than half of its {limit}s limit')
+
+    for line in lines + timing:
         print(line)
     summary = f'{passed} passed, {failed} failed'
     if skipped:

@@ -92,6 +92,8 @@ for c in "$results"/*.counts; do
 	fi
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 done
+[ -z "${KWINE_TESTS:-}" ] ||
+	log "summary: the guest ran only the tests matching T=$KWINE_TESTS (flavours: $flavours)"
 [ "$failed" -eq 0 ] && [ "$skipped" -eq 0 ] || status=1
 line="$passed passed, $failed failed"
 [ "$skipped" -eq 0 ] || line="$line, $skipped skipped"

@@ -21,7 +21,18 @@ as_root cp "$KWINE_TOP/scripts/guest/init" "$KWINE_TOP/scripts/guest/run-wine" \
 grep -v '^#' "$plan" | grep . |
 	awk -F '\t' -v OFS='\t' -v flavour="${KWINE_FLAVOUR:-plain}" '
 		$1 ~ /@plain$/ { if (flavour != "plain") next; sub(/@plain$/, "", $1) }
-		{ print }' | as_root tee "$g/plan" >/dev/null
+		{ print }' > "$KWINE_BUILD/guest/plan"
+# T=PATTERN (KWINE_TESTS): only the tests whose name matches the extended
+# regular expression, plus loading the module they need.
+if [ -n "${KWINE_TESTS:-}" ]; then
+	awk -F '\t' -v pat="$KWINE_TESTS" '$1 ~ pat || $1 == "ntsync_module_load"' \
+		"$KWINE_BUILD/guest/plan" > "$KWINE_BUILD/guest/plan.t"
+	grep -qv '^ntsync_module_load	' "$KWINE_BUILD/guest/plan.t" ||
+		die "T=$KWINE_TESTS matches no test of the ${KWINE_FLAVOUR:-plain} plan"
+	log "stage: only the tests matching T=$KWINE_TESTS: $(cut -f1 "$KWINE_BUILD/guest/plan.t" | tr '\n' ' ')"
+	mv "$KWINE_BUILD/guest/plan.t" "$KWINE_BUILD/guest/plan"
+fi
+as_root cp "$KWINE_BUILD/guest/plan" "$g/plan"
 
 log "stage: test programs"
 gcc -O2 -Wall -static -o "$KWINE_BUILD/guest/kwine-reboot" "$KWINE_TOP/scripts/guest/kwine-reboot.c" ||
