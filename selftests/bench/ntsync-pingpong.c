@@ -35,6 +35,7 @@ static int wait_one(int obj)
 	args.timeout = (ts.tv_sec + 30) * 1000000000ULL + ts.tv_nsec;
 	args.objs = (uintptr_t)objs;
 	args.count = 1;
+	args.owner = gettid();	/* the driver refuses owner 0 */
 	return ioctl(dev, NTSYNC_IOC_WAIT_ANY, &args);
 }
 
