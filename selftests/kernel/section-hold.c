@@ -8,9 +8,13 @@
  *   section-hold object    an event object, the device closed
  *   section-hold section   an image section, the device closed
  *   section-hold mapping   a mapping of a section, everything else closed
+ *   section-hold opath     an O_PATH open of a mapping's /proc/self/map_files
+ *                          entry (needs CAP_SYS_ADMIN), the mapping and
+ *                          everything else gone
  *
  * Prints "ready" once it holds it; exits 0 when stdin closes, 1 on error.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -46,7 +50,8 @@ int main(int argc, char **argv)
 		if (obj < 0)
 			return fail("create event");
 		close(dev);
-	} else if (!strcmp(how, "section") || !strcmp(how, "mapping")) {
+	} else if (!strcmp(how, "section") || !strcmp(how, "mapping") ||
+		   !strcmp(how, "opath")) {
 		if (mini_pe(path, 0644))
 			return fail(path);
 		args.fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -57,7 +62,7 @@ int main(int argc, char **argv)
 			return fail("create section");
 		close(args.fd);
 		close(dev);
-		if (!strcmp(how, "mapping")) {
+		if (!strcmp(how, "mapping") || !strcmp(how, "opath")) {
 			p = mmap(NULL, MINIPE_SIZE, PROT_READ, MAP_PRIVATE, obj, 0);
 			if (p == MAP_FAILED)
 				return fail("mmap");
@@ -67,8 +72,20 @@ int main(int argc, char **argv)
 			    (uint64_t)p + 0x1010)
 				return fail("relocation");
 		}
+		if (!strcmp(how, "opath")) {
+			char link[64];
+
+			snprintf(link, sizeof(link), "/proc/self/map_files/%lx-%lx",
+				 (unsigned long)p,
+				 (unsigned long)p + MINIPE_SIZE);
+			obj = open(link, O_PATH | O_CLOEXEC);
+			if (obj < 0)
+				return fail(link);
+			if (munmap(p, MINIPE_SIZE))
+				return fail("munmap");
+		}
 	} else if (strcmp(how, "device")) {
-		fprintf(stderr, "usage: section-hold device|object|section|mapping\n");
+		fprintf(stderr, "usage: section-hold device|object|section|mapping|opath\n");
 		return 2;
 	}
 	printf("ready\n");
