@@ -20,14 +20,22 @@ rm -f "$logdir/console.log" "$logdir/results.ktap"
 
 # TCG unless asked: a /dev/kvm that opens is no proof that KVM works (on
 # these nested machines a KVM guest spins without a line of output).
+# KWINE_TCG_THREAD=single runs both vCPUs on one host thread (make bench):
+# with QEMU's default, a thread per vCPU, every guest cross-CPU wakeup is
+# also a host thread wakeup, whose cost follows the host's load.
 accel=tcg
 [ "${KWINE_KVM:-0}" = 1 ] && accel=kvm
+accel_opt=(-machine "accel=$accel")
+if [ "$accel" = tcg ] && [ -n "${KWINE_TCG_THREAD:-}" ]; then
+	accel_opt=(-accel "tcg,thread=$KWINE_TCG_THREAD")
+	accel="tcg, thread=$KWINE_TCG_THREAD"
+fi
 log "qemu: booting ${bz#"$KWINE_TOP"/} ($accel, timeout ${tmo}s)"
 
 # Default machine and CPU model: with "-cpu max", QEMU 7.2's TCG takes an
 # iretq executed in user mode (Wine's syscall return path) for a supervisor
 # access and faults under SMAP.
-timeout -k 10 "$tmo" qemu-system-x86_64 -machine accel=$accel \
+timeout -k 10 "$tmo" qemu-system-x86_64 "${accel_opt[@]}" \
 	-m 2G -smp 2 -display none -no-reboot -monitor none \
 	-serial "file:$logdir/console.log" -serial "file:$logdir/results.ktap" \
 	-kernel "$bz" \

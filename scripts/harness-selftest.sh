@@ -113,6 +113,28 @@ hang()
 	fi
 }
 
+# 4. make bench's floors: a run whose own figures are out of range fails.
+bench_floors()
+{
+	local k=$work/floors.ktap t=$KWINE_TOP/scripts/guest/bench-floors.tsv
+	printf '%s\n' '# kernel 7, 2 cpus' \
+		'# medians of 3 rounds: pingpong_ns stock 900000 kwine 90000 native 30000; w' \
+		'# bench: timerfd+poll latency over 9 samples: p50 90 us, p99 99 us, max 99 us' \
+		'# bench: pe fault cost per page, pages already relocated (shared): 1.0 us, plain file mapping 1.2 us, x' > "$k"
+	if ! python3 "$S/bench-floors.py" "$t" "$k" >/dev/null; then
+		result fail bench_floors_checked "a sane run was refused"
+		return
+	fi
+	sed -i 's/native 30000/native 300000/' "$k"
+	if python3 "$S/bench-floors.py" "$t" "$k" >/dev/null; then
+		result fail bench_floors_checked "a 300 us futex round trip passed"
+	else
+		result ok bench_floors_checked
+	fi
+}
+
+log "harness: bench floors"
+bench_floors
 log "harness: broken patch"
 broken_patch
 log "harness: panic and timeout (one boot)"
