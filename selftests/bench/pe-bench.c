@@ -497,16 +497,20 @@ typedef void (*measure_fn)(const void *arg, uint64_t *v);
  * (v[0] is usually a time in ns).  If it does not finish, @part fails and
  * is not measured again.
  */
-static int measure(int part, const char *what, measure_fn fn, const void *arg,
-		   uint64_t *v)
+/*
+ * Run fn(arg, buf) in a child process, whose results come back in buf
+ * (NVAL words).  A child that sends nothing within TIMEOUT_MS is killed.
+ * Returns the bytes read, or -1 with errno ETIMEDOUT if the child had to
+ * be killed; its wait status goes to *status.
+ */
+static ssize_t run_child(measure_fn fn, const void *arg, uint64_t *buf,
+			 int *status)
 {
-	uint64_t buf[NVAL] = { 0 };
-	int p[2], status;
+	const size_t len = NVAL * sizeof(*buf);
+	int p[2], err;
 	ssize_t n;
 	pid_t pid;
 
-	if (part_failed[part])
-		return -1;
 	if (pipe(p))
 		die("pipe");
 	fflush(stdout);
@@ -517,21 +521,36 @@ static int measure(int part, const char *what, measure_fn fn, const void *arg,
 		is_child = 1;
 		close(p[0]);
 		fn(arg, buf);
-		if (write(p[1], buf, sizeof(buf)) != sizeof(buf))
+		if (write(p[1], buf, len) != (ssize_t)len)
 			die("write result");
 		fflush(stdout);
 		_exit(0);
 	}
 	close(p[1]);
-	n = read_wait(p[0], buf, sizeof(buf));
+	n = read_wait(p[0], buf, len);
+	err = errno;
 	close(p[0]);
-	if (n < 0 && errno == ETIMEDOUT) {
-		fail(part, "%s: no result after %d s, killing it", what,
-		     TIMEOUT_MS / 1000);
+	if (n < 0 && err == ETIMEDOUT)
 		kill(pid, SIGKILL);
-	}
-	if (waitpid(pid, &status, 0) != pid)
+	if (waitpid(pid, status, 0) != pid)
 		die("waitpid");
+	errno = err;
+	return n;
+}
+
+static int measure(int part, const char *what, measure_fn fn, const void *arg,
+		   uint64_t *v)
+{
+	uint64_t buf[NVAL] = { 0 };
+	int status;
+	ssize_t n;
+
+	if (part_failed[part])
+		return -1;
+	n = run_child(fn, arg, buf, &status);
+	if (n < 0 && errno == ETIMEDOUT)
+		fail(part, "%s: no result after %d s, killed it", what,
+		     TIMEOUT_MS / 1000);
 	if (n != sizeof(buf) || !WIFEXITED(status) || WEXITSTATUS(status)) {
 		fail(part, "%s did not finish (%s)", what, child_status(status));
 		return -1;
@@ -1272,11 +1291,10 @@ static int run_pressure(int side, unsigned long max, const char *name,
 	volatile uint64_t *progress;
 	struct pressure_arg a;
 	uint64_t v[NVAL] = { 0 };
-	int p[2], status;
 	char dir[128];
 	struct klog k;
-	pid_t pid;
 	ssize_t n;
+	int status;
 
 	memset(r, 0, sizeof(*r));
 	if (cg_make(dir, sizeof(dir), name, max))
@@ -1289,30 +1307,10 @@ static int run_pressure(int side, unsigned long max, const char *name,
 	a = (struct pressure_arg){ .side = side, .dir = dir, .progress = progress };
 	if (side == PR_MEMFD_IN)
 		klog_begin(&k);
-	if (pipe(p))
-		die("pipe");
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		die("fork");
-	if (!pid) {
-		is_child = 1;
-		close(p[0]);
-		m_pressure(&a, v);
-		if (write(p[1], v, sizeof(v)) != sizeof(v))
-			die("write result");
-		fflush(stdout);
-		_exit(0);
-	}
-	close(p[1]);
-	n = read_wait(p[0], v, sizeof(v));
-	close(p[0]);
-	if (n < 0 && errno == ETIMEDOUT) {
-		printf("# pressure %s: no result after %d s, killing it\n", name,
+	n = run_child(m_pressure, &a, v, &status);
+	if (n < 0 && errno == ETIMEDOUT)
+		printf("# pressure %s: no result after %d s, killed it\n", name,
 		       TIMEOUT_MS / 1000);
-		kill(pid, SIGKILL);
-	}
-	waitpid(pid, &status, 0);
 	r->ok = n == sizeof(v) && WIFEXITED(status) && !WEXITSTATUS(status);
 	r->pass[0] = v[0];
 	r->pass[1] = v[1];
