@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Check make bench's floors: each absolute figure the table names must be
-in results.ktap and inside its sane range.
+in results.ktap and inside its sane range, in every round.
 
-Prints one "floor:" line per figure and "N passed, N failed"; exits non-zero
-when a floor is missing or out of range.
+Prints one "floor:" line per figure (median [min-max] over the rounds) and
+"N passed, N failed"; exits non-zero when a floor is missing from a round
+or out of range in any.
 """
 
 import argparse
 import re
+import statistics
 import sys
 
 
@@ -17,6 +19,8 @@ def main():
     ap.add_argument('table')
     ap.add_argument('ktap')
     ap.add_argument('--counts')
+    ap.add_argument('--rounds', type=int, default=1,
+                    help='rounds run: each floor must appear in as many')
     args = ap.parse_args()
 
     text = open(args.ktap, errors='replace').read()
@@ -24,16 +28,25 @@ def main():
     for line in open(args.table):
         if not line.strip() or line.startswith('#'):
             continue
-        name, regex, unit, lo, hi = line.rstrip('\n').split('\t')
-        m = re.search(regex, text, re.M)
-        if not m:
+        name, regex, unit, lo, hi, every = line.rstrip('\n').split('\t')
+        want = args.rounds if every == 'round' else 1
+        found = re.findall(regex, text, re.M)
+        if not found:
             print(f'FAIL floor: {name}: not in the output (/{regex}/)')
             failed += 1
             continue
-        value = float(m.group(1))
-        ok = float(lo) <= value <= float(hi)
-        print(f'{"PASS" if ok else "FAIL"} floor: {name} {m.group(1)} {unit}'
-              f' (sane: {lo}-{hi})')
+        values = [float(v) for v in found]
+        bad = [v for v in found if not float(lo) <= float(v) <= float(hi)]
+        ok = not bad and len(found) >= want
+        shown = found[0] if len(set(found)) == 1 else \
+            f'{statistics.median(values):g} [{min(values):g}-{max(values):g}]'
+        why = ''
+        if bad:
+            why = f'; out of range: {", ".join(bad)}'
+        elif len(found) < want:
+            why = f'; missing from {want - len(found)} of {want} rounds'
+        print(f'{"PASS" if ok else "FAIL"} floor: {name} {shown} {unit}'
+              f' (sane: {lo}-{hi}; seen {len(found)}x{why})')
         if ok:
             passed += 1
         else:

@@ -4,7 +4,7 @@
 # tinyconfig plus the fragments in scripts/config/, then bzImage, the uapi
 # headers and the ntsync kselftests.
 #
-#   build-kernel.sh [debug]
+#   build-kernel.sh [plain|debug|bench]
 . "$(dirname "$0")/lib.sh"
 
 flavour=${1:-${KWINE_FLAVOUR:-plain}}
@@ -14,7 +14,10 @@ plain) out=$KWINE_BUILD/kernel
        fragments+=("$KWINE_TOP/scripts/config/plain.config") ;;
 debug) out=$KWINE_BUILD/kernel-debug
        fragments+=("$KWINE_TOP/scripts/config/debug.config") ;;
-*) die "usage: build-kernel.sh [plain|debug]" ;;
+bench) out=$KWINE_BUILD/kernel-bench
+       fragments+=("$KWINE_TOP/scripts/config/plain.config"
+		   "$KWINE_TOP/scripts/config/bench.config") ;;
+*) die "usage: build-kernel.sh [plain|debug|bench]" ;;
 esac
 [ -f "$KERNEL_SRC/Makefile" ] || die "no kernel tree at $KERNEL_SRC (run 'make prepare')"
 mkdir -p "$out"

@@ -1,32 +1,39 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# make bench: build what the guest needs, boot the plain kernel with the
+# make bench: build what the guest needs, boot the bench kernel (plain plus
+# userfaultfd, scripts/config/bench.config) with the
 # benchmark plan, print every "# bench:" line.  Benchmarks report ratios
 # against a baseline in the same boot; they are not pass/fail tests, but a
 # benchmark that could not run fails the target.
 . "$(dirname "$0")/lib.sh"
 
 S=$KWINE_TOP/scripts
-out=$KWINE_BUILD/kernel
+out=$KWINE_BUILD/kernel-bench
 logdir=$KWINE_BUILD/logs/bench
 bash "$S/install-deps.sh"
 bash "$S/prepare-tree.sh" linux
 bash "$S/prepare-tree.sh" wine
 bash "$S/build-wine.sh"
-bash "$S/build-kernel.sh" plain
+# The plain kernel plus userfaultfd for pe-bench's baseline
+# (scripts/config/bench.config), in a build directory of its own.
+bash "$S/build-kernel.sh" bench
 root=$(bash "$S/build-rootfs.sh")
-bash "$S/stage-guest.sh" "$root" "$out" "$KWINE_TOP/scripts/guest/bench.tsv"
+rounds=${KWINE_ROUNDS:-5}
+case $rounds in ''|*[!0-9]*|0) die "KWINE_ROUNDS=$rounds: want a number of rounds" ;; esac
+KWINE_FLAVOUR=bench KWINE_ROUNDS=$rounds bash "$S/stage-guest.sh" "$root" "$out" "$KWINE_TOP/scripts/guest/bench.tsv"
 # Round-robin TCG and a trusted TSC: see README, "Benchmarks".
 KWINE_TCG_THREAD=single KWINE_CMDLINE="tsc=reliable ${KWINE_CMDLINE:-}" \
 	bash "$S/boot-guest.sh" "$out/arch/x86/boot/bzImage" "$root" "$logdir"
 echo
-sed -n 's/^ *# bench: /bench: /p' "$logdir/results.ktap"
+echo "# $rounds rounds; each figure: median [min-max] over the rounds," \
+	"ratios per round (every round: $logdir/results.ktap)"
 status=0
+python3 "$S/bench-rounds.py" --rounds "$rounds" "$logdir/results.ktap" || status=1
 python3 "$S/ktap-report.py" --label bench --counts "$logdir/report.counts" \
 	"$logdir" > "$logdir/report.txt" || status=1
 grep -v '^PASS \|passed, .* failed' "$logdir/report.txt" || true
 # The floors: a broken environment must not pass as a result.
-python3 "$S/bench-floors.py" --counts "$logdir/floors.counts" \
+python3 "$S/bench-floors.py" --rounds "$rounds" --counts "$logdir/floors.counts" \
 	"$KWINE_TOP/scripts/guest/bench-floors.tsv" "$logdir/results.ktap" |
 	grep -v 'passed, .* failed' || true
 read -r p1 f1 _ < "$logdir/report.counts"

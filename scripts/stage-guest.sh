@@ -4,7 +4,10 @@
 #   stage-guest.sh ROOT KERNEL_BUILD_DIR [PLAN]
 # A plan line whose name ends in "@plain" is staged only when KWINE_FLAVOUR
 # (default plain) is plain: the debug kernel (KASAN under TCG) would take
-# far too long over it.  The suffix is dropped.
+# far too long over it.  The suffix is dropped.  Lines whose name ends in
+# "@round" (make bench) run KWINE_ROUNDS times (default 5), interleaved
+# after all other lines: round 1 of each, then round 2 of each, ...; the
+# suffix becomes "_rN".
 . "$(dirname "$0")/lib.sh"
 
 root=${1:?root}
@@ -19,9 +22,21 @@ as_root cp "$KWINE_TOP/scripts/guest/init" "$KWINE_TOP/scripts/guest/run-wine" \
 	"$KWINE_TOP/scripts/guest/wine-sync-bench" "$KWINE_TOP/scripts/guest/module-check" \
 	"$KWINE_TOP/scripts/guest/lsm-check" "$g/"
 grep -v '^#' "$plan" | grep . |
-	awk -F '\t' -v OFS='\t' -v flavour="${KWINE_FLAVOUR:-plain}" '
+	awk -F '\t' -v OFS='\t' -v flavour="${KWINE_FLAVOUR:-plain}" \
+		-v rounds="${KWINE_ROUNDS:-5}" '
 		$1 ~ /@plain$/ { if (flavour != "plain") next; sub(/@plain$/, "", $1) }
-		{ print }' > "$KWINE_BUILD/guest/plan"
+		$1 ~ /@round$/ { sub(/@round$/, "", $1); round[++nr] = $0; next }
+		{ print }
+		END {
+			for (r = 1; r <= rounds; r++)
+				for (i = 1; i <= nr; i++) {
+					split(round[i], f, "\t")
+					line = f[1] "_r" r
+					for (j = 2; j in f; j++)
+						line = line "\t" f[j]
+					print line
+				}
+		}' > "$KWINE_BUILD/guest/plan"
 # T=PATTERN (KWINE_TESTS): only the tests whose name matches the extended
 # regular expression, plus loading the module they need.
 if [ -n "${KWINE_TESTS:-}" ]; then
