@@ -207,6 +207,91 @@ static void mutex_ownership(void)
     CloseHandle(mutex);
 }
 
+/*
+ * SignalObjectAndWait() checks both handles before it does anything: with
+ * a wait handle that lacks SYNCHRONIZE it fails with ERROR_ACCESS_DENIED
+ * and leaves the object it would have signaled alone.
+ */
+static void signal_and_wait_access(void)
+{
+    HANDLE sig = CreateEventW(NULL, TRUE, FALSE, NULL);
+    HANDLE ev = CreateEventW(NULL, TRUE, FALSE, NULL), nosync = NULL;
+    HANDLE sem = CreateSemaphoreW(NULL, 0, 5, NULL);
+    LONG prev = -1;
+    DWORD ret;
+
+    check(DuplicateHandle(GetCurrentProcess(), ev, GetCurrentProcess(), &nosync,
+                          EVENT_MODIFY_STATE, FALSE, 0),
+          "DuplicateHandle failed %lu", GetLastError());
+    SetLastError(0xdeadbeef);
+    ret = SignalObjectAndWait(sig, nosync, 0, FALSE);
+    check(ret == WAIT_FAILED && GetLastError() == ERROR_ACCESS_DENIED,
+          "wait handle without SYNCHRONIZE: ret %lu error %lu", ret, GetLastError());
+    ret = WaitForSingleObject(sig, 0);
+    check(ret == WAIT_TIMEOUT, "the event was signaled anyway: %lu", ret);
+
+    SetLastError(0xdeadbeef);
+    ret = SignalObjectAndWait(sem, nosync, 0, FALSE);
+    check(ret == WAIT_FAILED && GetLastError() == ERROR_ACCESS_DENIED,
+          "semaphore, wait handle without SYNCHRONIZE: ret %lu error %lu", ret, GetLastError());
+    check(ReleaseSemaphore(sem, 1, &prev), "ReleaseSemaphore failed %lu", GetLastError());
+    check(prev == 0, "the semaphore was released anyway: previous count %ld", prev);
+
+    /* and with a wait handle that may be waited on, it signals and waits */
+    ret = SignalObjectAndWait(sig, sig, 0, FALSE);
+    check(ret == WAIT_OBJECT_0, "signal and wait on itself: %lu", ret);
+    CloseHandle(nosync);
+    CloseHandle(sem);
+    CloseHandle(ev);
+    CloseHandle(sig);
+}
+
+static DWORD WINAPI set_event_later(void *arg)
+{
+    Sleep(200);
+    SetEvent(arg);
+    return 0;
+}
+
+/*
+ * A timeout far in the future, absolute or relative, waits: NT keeps time
+ * in 100 ns units in 64 bits, and a date after 2262 (where nanoseconds
+ * stop fitting in 64 bits) is still a date in the future, not one in the
+ * past.  Each wait must end by the event, set from another thread.
+ */
+static void far_timeouts(void)
+{
+    NTSTATUS (WINAPI *wait)(HANDLE, BOOLEAN, const LARGE_INTEGER *);
+    static const LONGLONG timeouts[] =
+    {
+        0x02edb1ded53e8000ll,   /* absolute: in the year 2269 */
+        0x0800000000000000ll,   /* absolute: in the year 3427 */
+        0x7000000000000000ll,   /* absolute: in the year 27175 */
+        -0x0150000000000000ll,  /* relative: 299 years */
+        -0x0800000000000000ll,  /* relative: 1826 years */
+    };
+    LARGE_INTEGER t;
+    unsigned int i;
+
+    wait = (void *)GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "NtWaitForSingleObject");
+    check(wait != NULL, "no NtWaitForSingleObject");
+    if (!wait) return;
+    for (i = 0; i < sizeof(timeouts) / sizeof(timeouts[0]); i++)
+    {
+        HANDLE ev = CreateEventW(NULL, TRUE, FALSE, NULL), thread;
+        NTSTATUS status;
+
+        thread = CreateThread(NULL, 0, set_event_later, ev, 0, NULL);
+        t.QuadPart = timeouts[i];
+        status = wait(ev, FALSE, &t);
+        check(status == 0, "timeout %#llx: status %#lx (the event is set after 200 ms)",
+              (unsigned long long)timeouts[i], status);
+        WaitForSingleObject(thread, 5000);
+        CloseHandle(thread);
+        CloseHandle(ev);
+    }
+}
+
 static const struct
 {
     const char *name;
@@ -220,6 +305,8 @@ static const struct
     { "semaphore_limits", semaphore_limits },
     { "thread_ping_pong", thread_ping_pong },
     { "mutex_ownership", mutex_ownership },
+    { "signal_and_wait_access", signal_and_wait_access },
+    { "far_timeouts", far_timeouts },
 };
 
 int main(void)
