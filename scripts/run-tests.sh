@@ -50,7 +50,6 @@ qemu_run()
 	[ "$flavour" = plain ] || out=$KWINE_BUILD/kernel-$flavour
 	logdir=$KWINE_BUILD/logs/$flavour
 	bash "$S/build-kernel.sh" "$flavour" || return 1
-	[ "$flavour" != plain ] || bisect_start
 	root=$(bash "$S/build-rootfs.sh") || return 1
 	KWINE_FLAVOUR=$flavour bash "$S/stage-guest.sh" "$root" "$out" || return 1
 	local cmdline
@@ -59,36 +58,6 @@ qemu_run()
 	log "report: full console log in ${logdir#"$KWINE_TOP"/}/console.log"
 	python3 "$S/ktap-report.py" --label "qemu[$flavour]" \
 		--counts "$results/qemu-$flavour.counts" "$logdir"
-}
-
-# make test's bisect stage (builds only) needs the plain kernel's
-# Module.symvers.  It starts as soon as that kernel is built and runs at
-# nice 19 while the guests run: a guest under TCG keeps about one host CPU
-# busy, the builds take the other and yield to QEMU whenever it wants both.
-# KWINE_SERIAL=1 runs it after the guests instead.  Its output goes to
-# build/logs/bisect.log and is printed when it ends.
-bisect_pid=
-bisect_log=$KWINE_BUILD/logs/bisect.log
-bisect_start()
-{
-	[ "$mode" = test ] && [ -z "$bisect_pid" ] && [ -z "${KWINE_SERIAL:-}" ] || return 0
-	mkdir -p "$KWINE_BUILD/logs"
-	log "stage bisect: started in the background at nice 19 (log: ${bisect_log#"$KWINE_TOP"/})"
-	stage bisect nice -n 19 bash "$S/bisect-check.sh" "$results/bisect.counts" \
-		> "$bisect_log" 2>&1 &
-	bisect_pid=$!
-}
-bisect_wait()
-{
-	local rc=0
-	if [ -z "$bisect_pid" ]; then
-		stage bisect bash "$S/bisect-check.sh" "$results/bisect.counts"
-		return
-	fi
-	log "stage bisect: waiting for the background run"
-	wait "$bisect_pid" || rc=$?
-	cat "$bisect_log"
-	return $rc
 }
 
 status=0
@@ -103,7 +72,7 @@ if stage build build_all; then
 		stage "qemu-$f" qemu_run "$f" || status=1
 	done
 	if [ "$mode" = test ]; then
-		bisect_wait || status=1
+		stage bisect bash "$S/bisect-check.sh" "$results/bisect.counts" || status=1
 		stage harness bash "$S/harness-selftest.sh" "$results/harness.counts" || status=1
 	fi
 else
