@@ -17,7 +17,9 @@ import re
 import statistics
 import sys
 
-NUM = re.compile(r'\d+(?:\.\d+)?')
+# A figure: a number not glued to a word ("x86_64", "PE32+", "r1" are
+# text), with its sign.
+NUM = re.compile(r'(?<![A-Za-z_\d.])(?:-(?=\d))?\d+(?:\.\d+)?')
 
 
 def fmt(values, decimals, unit=''):
@@ -27,7 +29,11 @@ def fmt(values, decimals, unit=''):
     lo, hi = min(values), max(values)
     if lo == hi:
         return f(lo) + unit
-    return f'{f(statistics.median(values))}{unit} [{f(lo)}-{f(hi)}]'
+    sep = ', ' if lo < 0 else '-'
+    med = statistics.median(values)
+    # the midpoint of an even count may need one more decimal
+    shown = f'{med:.{decimals + 1}f}' if round(med, decimals) != med else f(med)
+    return f'{shown}{unit} [{f(lo)}{sep}{f(hi)}]'
 
 
 def summarise(lines, rounds):

@@ -13,6 +13,10 @@
 root=${1:?root}
 kout=${2:?kernel build dir}
 plan=${3:-$KWINE_TOP/scripts/guest/plan.tsv}
+rounds=${KWINE_ROUNDS:-5}
+case $rounds in ''|*[!0-9]*) die "KWINE_ROUNDS=$rounds: want a number of rounds from 1 to 20" ;; esac
+[ "$((10#$rounds))" -ge 1 ] && [ "$((10#$rounds))" -le 20 ] ||
+	die "KWINE_ROUNDS=$rounds: want a number of rounds from 1 to 20"
 g=$root/kwine
 as_root rm -rf "$g"
 as_root mkdir -p "$g/bin"
@@ -23,7 +27,7 @@ as_root cp "$KWINE_TOP/scripts/guest/init" "$KWINE_TOP/scripts/guest/run-wine" \
 	"$KWINE_TOP/scripts/guest/lsm-check" "$g/"
 grep -v '^#' "$plan" | grep . |
 	awk -F '\t' -v OFS='\t' -v flavour="${KWINE_FLAVOUR:-plain}" \
-		-v rounds="${KWINE_ROUNDS:-5}" '
+		-v rounds="$((10#$rounds))" '
 		$1 ~ /@plain$/ { if (flavour != "plain") next; sub(/@plain$/, "", $1) }
 		$1 ~ /@round$/ { sub(/@round$/, "", $1); round[++nr] = $0; next }
 		{ print }
