@@ -257,16 +257,19 @@ static DWORD WINAPI set_event_later(void *arg)
  * A timeout far in the future, absolute or relative, waits: NT keeps time
  * in 100 ns units in 64 bits, and a date after 2262 (where nanoseconds
  * stop fitting in 64 bits) is still a date in the future, not one in the
- * past.  Each wait must end by the event, set from another thread.
+ * past.  Dates on both sides of that limit; each wait must end by the
+ * event, set from another thread.
  */
 static void far_timeouts(void)
 {
     NTSTATUS (WINAPI *wait)(HANDLE, BOOLEAN, const LARGE_INTEGER *);
     static const LONGLONG timeouts[] =
     {
+        0x02e55ff33a283000ll,   /* absolute: April 2262, still in nanoseconds' range */
         0x02edb1ded53e8000ll,   /* absolute: in the year 2269 */
         0x0800000000000000ll,   /* absolute: in the year 3427 */
         0x7000000000000000ll,   /* absolute: in the year 27175 */
+        -0x0146081c49ec4000ll,  /* relative: 291 years, still in nanoseconds' range */
         -0x0150000000000000ll,  /* relative: 299 years */
         -0x0800000000000000ll,  /* relative: 1826 years */
     };
