@@ -12,7 +12,10 @@ KASAN, lockdep or kmemleak report in the console log.
 Prints one line per result, then each top-level test's run time against
 its limit ("TIME"), with a warning (not a failure) for a test that used
 more than half of it, and ends with "N passed, N failed[, N skipped]".
-Writes the counts to --counts FILE for the overall summary.  Exit status is
+Writes the counts to --counts FILE for the overall summary, and the test
+output before each failure (its last diagnostics) to --details FILE, which
+run-tests.sh prints again just before the final count, where a CI log that
+keeps only its tail still shows why a test failed.  Exit status is
 non-zero on any failure, and on any skip unless --allow-skip.
 """
 
@@ -22,6 +25,7 @@ import sys
 
 RESULT = re.compile(r'^(not )?ok (\d+)(?: -)?(?: ([^#]*?))?\s*(?:#\s*(.*))?$')
 PLAN = re.compile(r'^1\.\.(\d+)')
+DETAIL_LINES = 15       # output lines kept to explain one failure
 
 KERNEL_PROBLEMS = [
     re.compile(p) for p in (
@@ -51,7 +55,8 @@ class Test:
         self.ok = None
         self.directive = ''
         self.sub_plan = None
-        self.subs = []          # (ok, name, directive)
+        self.subs = []          # (ok, name, directive, diagnostics)
+        self.out = []           # its last output lines (indented, as is)
 
 
 def is_skip(directive):
@@ -62,6 +67,7 @@ def parse_ktap(path):
     plan = None
     tests = []
     cur = None
+    diag = []
     complete = False
     with open(path, errors='replace') as f:
         for raw in f:
@@ -70,6 +76,10 @@ def parse_ktap(path):
                 inner = line[4:]
                 if cur is None:
                     cur = Test('(unnamed)')
+                    diag = []
+                cur.out = (cur.out + [inner])[-DETAIL_LINES:]
+                if inner.startswith('#'):
+                    diag = (diag + [inner])[-DETAIL_LINES:]
                 m = PLAN.match(inner)
                 if m and cur.sub_plan is None:
                     cur.sub_plan = int(m.group(1))
@@ -78,7 +88,8 @@ def parse_ktap(path):
                 if m:
                     cur.subs.append((m.group(1) is None,
                                      (m.group(3) or '').strip() or m.group(2),
-                                     (m.group(4) or '').strip()))
+                                     (m.group(4) or '').strip(), diag))
+                    diag = []
                 continue
             if line.startswith('# kwine: plan complete'):
                 complete = True
@@ -109,14 +120,20 @@ def main():
     ap.add_argument('logdir')
     ap.add_argument('--label', default='guest')
     ap.add_argument('--counts')
+    ap.add_argument('--details',
+                    help='write the output that explains each failure here')
     ap.add_argument('--allow-skip', action='store_true')
     args = ap.parse_args()
 
     passed = failed = skipped = 0
     lines = []
+    details = []
 
-    def count(ok, name, why=''):
+    def count(ok, name, why='', out=()):
         nonlocal passed, failed, skipped
+        if ok is False and out:
+            details.append(f'DETAIL {name}:')
+            details.extend(f'DETAIL |{o}' for o in out)
         if ok is None:
             skipped += 1
             lines.append(f'SKIP {name}: {why}')
@@ -136,21 +153,23 @@ def main():
     for t in tests:
         tname = f'{args.label}: {t.name}'
         if t.subs:
-            for ok, sname, d in t.subs:
+            for ok, sname, d, diag in t.subs:
                 if is_skip(d):
                     count(None, f'{tname}: {sname}', d)
                 else:
-                    count(ok, f'{tname}: {sname}', d if not ok else '')
+                    count(ok, f'{tname}: {sname}', d if not ok else '', diag)
             if t.sub_plan is not None and len(t.subs) < t.sub_plan:
                 for i in range(len(t.subs), t.sub_plan):
                     count(False, f'{tname}: result {i + 1}',
                           f'missing ({len(t.subs)} of {t.sub_plan} reported)')
-            if not t.ok and all(ok for ok, _, d in t.subs if not is_skip(d)):
-                count(False, f'{tname}', t.directive or 'non-zero exit')
+            if not t.ok and all(ok for ok, _, d, _ in t.subs
+                                if not is_skip(d)):
+                count(False, f'{tname}', t.directive or 'non-zero exit',
+                      t.out)
         elif is_skip(t.directive):
             count(None, tname, t.directive)
         else:
-            count(t.ok, tname, '' if t.ok else t.directive)
+            count(t.ok, tname, '' if t.ok else t.directive, t.out)
 
     if plan is None:
         count(False, f'{args.label}: plan', 'guest printed no plan (did it boot?)')
@@ -204,6 +223,9 @@ def main():
     if args.counts:
         with open(args.counts, 'w') as f:
             f.write(f'{passed} {failed} {skipped}\n')
+    if args.details:
+        with open(args.details, 'w') as f:
+            f.writelines(d + '\n' for d in details)
     if failed or (skipped and not args.allow_skip):
         if skipped and not failed:
             print(f'{args.label}: skipped tests count as failures here '

@@ -57,7 +57,8 @@ qemu_run()
 	KWINE_CMDLINE=$cmdline bash "$S/boot-guest.sh" "$out/arch/x86/boot/bzImage" "$root" "$logdir" || return 1
 	log "report: full console log in ${logdir#"$KWINE_TOP"/}/console.log"
 	python3 "$S/ktap-report.py" --label "qemu[$flavour]" \
-		--counts "$results/qemu-$flavour.counts" "$logdir"
+		--counts "$results/qemu-$flavour.counts" \
+		--details "$results/qemu-$flavour.details" "$logdir"
 }
 
 status=0
@@ -95,6 +96,13 @@ done
 [ -z "${KWINE_TESTS:-}" ] ||
 	log "summary: the guest ran only the tests matching T=$KWINE_TESTS (flavours: $flavours)"
 [ "$failed" -eq 0 ] && [ "$skipped" -eq 0 ] || status=1
+# What the guest printed before each failure, again, here at the end: a
+# CI log that keeps only its tail still says why a test failed.
+for d in "$results"/*.details; do
+	[ -s "$d" ] || continue
+	log "summary: output before the failures in $(basename "$d" .details) (at most 80 lines)"
+	head -n 80 "$d"
+done
 line="$passed passed, $failed failed"
 [ "$skipped" -eq 0 ] || line="$line, $skipped skipped"
 echo "$line"
