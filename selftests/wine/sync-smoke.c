@@ -14,6 +14,7 @@
  */
 
 #include <stdio.h>
+#include <string.h>
 #include <windows.h>
 
 static int failures, checks_failed_in_case;
@@ -295,6 +296,236 @@ static void far_timeouts(void)
     }
 }
 
+/*
+ * A wait on an event and the current thread or process pseudo-handle
+ * wakes when another thread sets the event, and consumes it.
+ */
+static void pseudo_handle_wait(void)
+{
+    static const struct { const char *name; int event_first; } orders[] = { { "event first", 1 }, { "pseudo-handle first", 0 } };
+    HANDLE pseudo[2] = { GetCurrentThread(), GetCurrentProcess() };
+    unsigned int i, j;
+
+    for (i = 0; i < 2; i++)
+        for (j = 0; j < 2; j++)
+        {
+            HANDLE ev = CreateEventW(NULL, FALSE, FALSE, NULL), thread, h[2];
+            DWORD ret, want;
+
+            h[0] = orders[j].event_first ? ev : pseudo[i];
+            h[1] = orders[j].event_first ? pseudo[i] : ev;
+            want = WAIT_OBJECT_0 + (orders[j].event_first ? 0 : 1);
+            thread = CreateThread(NULL, 0, set_event_later, ev, 0, NULL);
+            ret = WaitForMultipleObjects(2, h, FALSE, 20000);
+            check(ret == want, "%s pseudo-handle, %s: got %lu, want %lu (the event is set after 200 ms)",
+                  i ? "process" : "thread", orders[j].name, ret, want);
+            ret = WaitForSingleObject(ev, 0);
+            check(ret == WAIT_TIMEOUT, "%s pseudo-handle, %s: the wait did not consume the event: %lu",
+                  i ? "process" : "thread", orders[j].name, ret);
+            WaitForSingleObject(thread, 5000);
+            CloseHandle(thread);
+            CloseHandle(ev);
+        }
+}
+
+/*
+ * The Unix /proc directory of this process, as a Windows path.  Wine opens
+ * files in wineserver, so Z:\proc\self would be the server's: look for
+ * the one process whose name (what Wine sets as comm, at most 15
+ * characters) is this program's.
+ */
+static BOOL find_own_proc(char *dir, size_t size)
+{
+    WIN32_FIND_DATAA data;
+    char path[MAX_PATH], comm[64], exe[MAX_PATH], *name;
+    HANDLE find, file;
+    DWORD len;
+    int found = 0;
+
+    GetModuleFileNameA(NULL, exe, sizeof(exe));
+    name = strrchr(exe, '\\') ? strrchr(exe, '\\') + 1 : exe;
+    if (strlen(name) > 15) name[15] = 0;
+    find = FindFirstFileA("Z:\\proc\\*", &data);
+    if (find == INVALID_HANDLE_VALUE) return FALSE;
+    do
+    {
+        if (data.cFileName[0] < '1' || data.cFileName[0] > '9') continue;
+        snprintf(path, sizeof(path), "Z:\\proc\\%s\\comm", data.cFileName);
+        file = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
+        if (file == INVALID_HANDLE_VALUE) continue;
+        if (ReadFile(file, comm, sizeof(comm) - 1, &len, NULL))
+        {
+            comm[len] = 0;
+            if (len && comm[len - 1] == '\n') comm[len - 1] = 0;
+            if (!strcmp(comm, name))
+            {
+                snprintf(dir, size, "Z:\\proc\\%s", data.cFileName);
+                found++;
+            }
+        }
+        CloseHandle(file);
+    } while (FindNextFileA(find, &data));
+    FindClose(find);
+    if (found != 1) printf("# %d processes named %s in Z:\\proc\n", found, name);
+    return found == 1;
+}
+
+/* the number of fds open in the process whose /proc directory is DIR, or -1 */
+static int count_unix_fds(const char *dir)
+{
+    WIN32_FIND_DATAA data;
+    char pattern[MAX_PATH];
+    HANDLE find;
+    int n = 0;
+
+    snprintf(pattern, sizeof(pattern), "%s\\fd\\*", dir);
+    if ((find = FindFirstFileA(pattern, &data)) == INVALID_HANDLE_VALUE) return -1;
+    do if (data.cFileName[0] != '.') n++; while (FindNextFileA(find, &data));
+    FindClose(find);
+    return n;
+}
+
+struct blocked_wait
+{
+    HANDLE ready, sem;
+    DWORD ret;
+};
+
+static DWORD WINAPI wait_on_sem(void *arg)
+{
+    struct blocked_wait *w = arg;
+
+    SetEvent(w->ready);
+    w->ret = WaitForSingleObject(w->sem, 3000);
+    return 0;
+}
+
+/*
+ * CloseHandle() while another thread waits on the handle: the wait goes
+ * on (and times out: nothing can release the object any more), and
+ * whatever Wine keeps for the object stays open until that wait is over.
+ * A Unix fd closed under a thread that is about to use it can be reused
+ * by another object at once, and the thread then acts on that one.
+ * Counted in /proc/PID/fd: the close may not drop an fd while the wait
+ * runs; the end of the wait may.
+ */
+static void close_while_in_use(void)
+{
+    struct blocked_wait w;
+    int before, closed, after;
+    char proc[MAX_PATH];
+    HANDLE thread;
+
+    if (!find_own_proc(proc, sizeof(proc)))
+    {
+        check(0, "cannot find this process in Z:\\proc");
+        return;
+    }
+    w.ready = CreateEventW(NULL, TRUE, FALSE, NULL);
+    w.sem = CreateSemaphoreW(NULL, 0, 1, NULL);
+    w.ret = 0xdeadbeef;
+    thread = CreateThread(NULL, 0, wait_on_sem, &w, 0, NULL);
+    WaitForSingleObject(w.ready, INFINITE);
+    Sleep(1000);  /* let it block in its wait */
+    before = count_unix_fds(proc);
+    check(before > 0, "cannot list %s\\fd", proc);
+    CloseHandle(w.sem);
+    closed = count_unix_fds(proc);
+    check(closed == before, "closing the handle closed %d fds under the waiting thread", before - closed);
+    check(WaitForSingleObject(thread, 10000) == WAIT_OBJECT_0, "the waiting thread did not end");
+    check(w.ret == WAIT_TIMEOUT, "the wait on the closed semaphore returned %lu", w.ret);
+    after = count_unix_fds(proc);
+    check(after <= closed, "fds opened while the wait ended: %d before, %d after", closed, after);
+    CloseHandle(thread);
+    CloseHandle(w.ready);
+}
+
+static void CALLBACK count_apc(void *arg, DWORD low, DWORD high)
+{
+    (void)low;
+    (void)high;
+    InterlockedIncrement(arg);
+}
+
+/*
+ * A waitable timer set with a completion routine on its first use and
+ * then cancelled: the routine never runs.
+ */
+static void timer_cancel_first_use(void)
+{
+    HANDLE timer = CreateWaitableTimerW(NULL, FALSE, NULL);
+    LARGE_INTEGER due;
+    LONG count = 0;
+    DWORD ret;
+
+    due.QuadPart = -2000000;  /* 200 ms */
+    check(SetWaitableTimer(timer, &due, 0, count_apc, &count, FALSE),
+          "SetWaitableTimer failed %lu", GetLastError());
+    check(CancelWaitableTimer(timer), "CancelWaitableTimer failed %lu", GetLastError());
+    ret = SleepEx(1000, TRUE);
+    check(ret == 0 && count == 0, "the routine ran after the cancel: SleepEx returned %lu, %ld runs",
+          ret, count);
+    ret = WaitForSingleObject(timer, 0);
+    check(ret == WAIT_TIMEOUT, "a cancelled timer is signaled: %lu", ret);
+    CloseHandle(timer);
+}
+
+static DWORD WINAPI wait_forever(void *arg)
+{
+    struct blocked_wait *w = arg;
+
+    SetEvent(w->ready);
+    w->ret = WaitForSingleObject(w->sem, INFINITE);
+    return 0;
+}
+
+/*
+ * TerminateThread() on a thread blocked in a wait, then CloseHandle() of
+ * what it waited on: whatever Wine kept open for the object is closed
+ * (by the close, once the wait is gone), nothing is left behind.  With a
+ * Wine that keeps no fd per object, the close changes nothing.
+ */
+static void terminate_in_wait(void)
+{
+    struct blocked_wait w;
+    int with_fds, c0, c1, c2, c3;
+    char proc[MAX_PATH];
+    HANDLE thread, probe;
+
+    if (!find_own_proc(proc, sizeof(proc)))
+    {
+        check(0, "cannot find this process in Z:\\proc");
+        return;
+    }
+    /* does this Wine keep an fd for an event it waited on? */
+    probe = CreateEventW(NULL, TRUE, TRUE, NULL);
+    c0 = count_unix_fds(proc);
+    WaitForSingleObject(probe, 0);
+    c1 = count_unix_fds(proc);
+    CloseHandle(probe);
+    c2 = count_unix_fds(proc);
+    with_fds = c1 > c0;
+    check(c2 == c0, "probe event: %d fds, %d after a wait, %d after its close", c0, c1, c2);
+
+    w.ready = CreateEventW(NULL, TRUE, FALSE, NULL);
+    w.sem = CreateSemaphoreW(NULL, 0, 1, NULL);
+    thread = CreateThread(NULL, 0, wait_forever, &w, 0, NULL);
+    WaitForSingleObject(w.ready, INFINITE);
+    Sleep(1000);  /* let it block in its wait */
+    check(TerminateThread(thread, 3), "TerminateThread failed %lu", GetLastError());
+    check(WaitForSingleObject(thread, 10000) == WAIT_OBJECT_0, "the thread did not end");
+    Sleep(200);  /* its Unix thread is gone too */
+    c1 = count_unix_fds(proc);
+    CloseHandle(w.sem);
+    c2 = count_unix_fds(proc);
+    check(c2 == c1 - with_fds, "closing the semaphore of the terminated wait: %d fds before, %d after (%s)",
+          c1, c2, with_fds ? "one fewer expected" : "no change expected");
+    c3 = count_unix_fds(proc);
+    check(c3 == c2, "fds changed on their own: %d, then %d", c2, c3);
+    CloseHandle(thread);
+    CloseHandle(w.ready);
+}
+
 static const struct
 {
     const char *name;
@@ -310,6 +541,10 @@ static const struct
     { "mutex_ownership", mutex_ownership },
     { "signal_and_wait_access", signal_and_wait_access },
     { "far_timeouts", far_timeouts },
+    { "pseudo_handle_wait", pseudo_handle_wait },
+    { "close_while_in_use", close_while_in_use },
+    { "timer_cancel_first_use", timer_cancel_first_use },
+    { "terminate_in_wait", terminate_in_wait },
 };
 
 int main(void)
