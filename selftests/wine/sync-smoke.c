@@ -385,10 +385,11 @@ static int count_unix_fds(const char *dir)
     return n;
 }
 
+/* a thread blocked in a wait on a semaphore nobody releases */
 struct blocked_wait
 {
     HANDLE ready, sem;
-    DWORD ret;
+    DWORD timeout, ret;
 };
 
 static DWORD WINAPI wait_on_sem(void *arg)
@@ -396,8 +397,23 @@ static DWORD WINAPI wait_on_sem(void *arg)
     struct blocked_wait *w = arg;
 
     SetEvent(w->ready);
-    w->ret = WaitForSingleObject(w->sem, 3000);
+    w->ret = WaitForSingleObject(w->sem, w->timeout);
     return 0;
+}
+
+/* start a thread that waits on w->sem for TIMEOUT ms, and let it block */
+static HANDLE start_blocked_wait(struct blocked_wait *w, DWORD timeout)
+{
+    HANDLE thread;
+
+    w->ready = CreateEventW(NULL, TRUE, FALSE, NULL);
+    w->sem = CreateSemaphoreW(NULL, 0, 1, NULL);
+    w->timeout = timeout;
+    w->ret = 0xdeadbeef;
+    thread = CreateThread(NULL, 0, wait_on_sem, w, 0, NULL);
+    WaitForSingleObject(w->ready, INFINITE);
+    Sleep(1000);  /* let it block in its wait */
+    return thread;
 }
 
 /*
@@ -421,12 +437,7 @@ static void close_while_in_use(void)
         check(0, "cannot find this process in Z:\\proc");
         return;
     }
-    w.ready = CreateEventW(NULL, TRUE, FALSE, NULL);
-    w.sem = CreateSemaphoreW(NULL, 0, 1, NULL);
-    w.ret = 0xdeadbeef;
-    thread = CreateThread(NULL, 0, wait_on_sem, &w, 0, NULL);
-    WaitForSingleObject(w.ready, INFINITE);
-    Sleep(1000);  /* let it block in its wait */
+    thread = start_blocked_wait(&w, 3000);
     before = count_unix_fds(proc);
     check(before > 0, "cannot list %s\\fd", proc);
     CloseHandle(w.sem);
@@ -470,15 +481,6 @@ static void timer_cancel_first_use(void)
     CloseHandle(timer);
 }
 
-static DWORD WINAPI wait_forever(void *arg)
-{
-    struct blocked_wait *w = arg;
-
-    SetEvent(w->ready);
-    w->ret = WaitForSingleObject(w->sem, INFINITE);
-    return 0;
-}
-
 /*
  * TerminateThread() on a thread blocked in a wait, then CloseHandle() of
  * what it waited on: whatever Wine kept open for the object is closed
@@ -507,11 +509,7 @@ static void terminate_in_wait(void)
     with_fds = c1 > c0;
     check(c2 == c0, "probe event: %d fds, %d after a wait, %d after its close", c0, c1, c2);
 
-    w.ready = CreateEventW(NULL, TRUE, FALSE, NULL);
-    w.sem = CreateSemaphoreW(NULL, 0, 1, NULL);
-    thread = CreateThread(NULL, 0, wait_forever, &w, 0, NULL);
-    WaitForSingleObject(w.ready, INFINITE);
-    Sleep(1000);  /* let it block in its wait */
+    thread = start_blocked_wait(&w, INFINITE);
     check(TerminateThread(thread, 3), "TerminateThread failed %lu", GetLastError());
     check(WaitForSingleObject(thread, 10000) == WAIT_OBJECT_0, "the thread did not end");
     Sleep(200);  /* its Unix thread is gone too */
