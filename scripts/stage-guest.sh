@@ -108,3 +108,17 @@ done
 	awk '{ print $1 }' > "$KWINE_BUILD/guest/built.sha256"
 awk '{ print $1 }' "$g/kwine-wine.sha256" | cmp -s - "$KWINE_BUILD/guest/built.sha256" ||
 	die "/opt/kwine in the guest root is not the Wine build (run 'make wine')"
+
+# The guest has no display.  Wine's desktop (explorer), which starts with
+# the first window a prefix needs, then fails to load a driver: creating a
+# window fails, and loading user32 in a new process waits seconds for a
+# desktop.  Both prefixes use Wine's null display driver instead: windows
+# exist, off screen.  user.reg is only read when a wineserver starts, and
+# none runs now.
+for pfx in "$root"/root/prefix-stock "$root"/root/prefix-kwine; do
+	reg=$pfx/user.reg
+	[ -f "$reg" ] || die "no Wine prefix at $pfx (the guest root is incomplete)"
+	grep -q '^\[Software\\\\Wine\\\\Drivers\]' "$reg" && continue
+	printf '\n[Software\\\\Wine\\\\Drivers] %s\n"Graphics"="null"\n' "$(date +%s)" |
+		as_root tee -a "$reg" >/dev/null
+done

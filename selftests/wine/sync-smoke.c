@@ -524,6 +524,233 @@ static void terminate_in_wait(void)
     CloseHandle(w.ready);
 }
 
+/*
+ * A plain wait on a keyed event is satisfied at once (only keyed waits
+ * and releases pair up on it).  Beside an event in a wait-all, the wait
+ * ends when another thread sets the event; keyed releases still find no
+ * waiter.
+ */
+static void keyed_event_in_wait(void)
+{
+    NTSTATUS (WINAPI *create_keyed)(HANDLE *, ACCESS_MASK, void *, ULONG);
+    NTSTATUS (WINAPI *release_keyed)(HANDLE, const void *, BOOLEAN, const LARGE_INTEGER *);
+    HMODULE ntdll = GetModuleHandleA("ntdll.dll");
+    LARGE_INTEGER zero = { .QuadPart = 0 };
+    HANDLE keyed, h[2], thread;
+    NTSTATUS status;
+    DWORD ret;
+
+    create_keyed = (void *)GetProcAddress(ntdll, "NtCreateKeyedEvent");
+    release_keyed = (void *)GetProcAddress(ntdll, "NtReleaseKeyedEvent");
+    check(create_keyed && release_keyed, "no keyed event functions in ntdll");
+    if (!create_keyed || !release_keyed) return;
+    /* KEYEDEVENT_ALL_ACCESS | SYNCHRONIZE */
+    status = create_keyed(&keyed, 0xf0003 | SYNCHRONIZE, NULL, 0);
+    check(!status, "NtCreateKeyedEvent: %#lx", status);
+    if (status) return;
+
+    ret = WaitForSingleObject(keyed, 0);
+    check(ret == WAIT_OBJECT_0, "plain wait on a keyed event: got %lu, want 0", ret);
+
+    h[0] = CreateEventW(NULL, FALSE, FALSE, NULL);
+    h[1] = keyed;
+    ret = WaitForMultipleObjects(2, h, FALSE, 0);
+    check(ret == WAIT_OBJECT_0 + 1, "wait-any on an unset event and a keyed event: got %lu, want 1", ret);
+
+    thread = CreateThread(NULL, 0, set_event_later, h[0], 0, NULL);
+    ret = WaitForMultipleObjects(2, h, TRUE, 20000);
+    check(ret == WAIT_OBJECT_0, "wait-all on an event and a keyed event: got %lu, want 0 "
+          "(the event is set after 200 ms)", ret);
+    ret = WaitForSingleObject(h[0], 0);
+    check(ret == WAIT_TIMEOUT, "the wait-all did not consume the auto-reset event: %lu", ret);
+    WaitForSingleObject(thread, 5000);
+    CloseHandle(thread);
+
+    status = release_keyed(keyed, (void *)0x10, FALSE, &zero);
+    check(status == STATUS_TIMEOUT, "keyed release with no waiter: %#lx, want STATUS_TIMEOUT", status);
+    CloseHandle(h[0]);
+    CloseHandle(keyed);
+}
+
+/*
+ * A wait-all that names one object twice, by one handle or by two.
+ * Windows refuses it (WAIT_FAILED, ERROR_INVALID_PARAMETER); stock Wine
+ * waits on it.  Either is accepted; what may not happen is a wait that
+ * misses the event being set by another thread.
+ */
+static void wait_all_same_object(void)
+{
+    unsigned int i;
+
+    for (i = 0; i < 2; i++)
+    {
+        HANDLE ev = CreateEventW(NULL, TRUE, FALSE, NULL), h[2], thread;
+        DWORD ret, err;
+
+        h[0] = ev;
+        h[1] = ev;
+        if (i) DuplicateHandle(GetCurrentProcess(), ev, GetCurrentProcess(), &h[1], 0, FALSE, DUPLICATE_SAME_ACCESS);
+        thread = CreateThread(NULL, 0, set_event_later, ev, 0, NULL);
+        SetLastError(0xdeadbeef);
+        ret = WaitForMultipleObjects(2, h, TRUE, 20000);
+        err = GetLastError();
+        check((ret == WAIT_FAILED && err == ERROR_INVALID_PARAMETER) || ret == WAIT_OBJECT_0,
+              "%s: got %lu (error %lu), want WAIT_FAILED with ERROR_INVALID_PARAMETER "
+              "(Windows) or 0 once the event is set after 200 ms (stock Wine)",
+              i ? "two handles" : "one handle", ret, err);
+        WaitForSingleObject(thread, 5000);
+        CloseHandle(thread);
+        if (i) CloseHandle(h[1]);
+        CloseHandle(ev);
+    }
+}
+
+/* ntoskrnl's request loop, as winedevice runs it */
+static DWORD WINAPI run_driver_loop(void *stop)
+{
+    NTSTATUS (CDECL *main_loop)(HANDLE);
+
+    main_loop = (void *)GetProcAddress(GetModuleHandleA("ntoskrnl.exe"), "wine_ntoskrnl_main_loop");
+    return main_loop(stop);
+}
+
+/*
+ * A driver host (winedevice) waits in one wait for requests to its
+ * device manager and for its stop event; the service control thread sets
+ * that event to stop the drivers.  Wine's own: run ntoskrnl's loop as
+ * winedevice does, set the event from another thread, and the loop must
+ * end.
+ */
+static void driver_host_stop(void)
+{
+    HMODULE ntoskrnl = LoadLibraryA("ntoskrnl.exe");
+    HANDLE stop, thread;
+    DWORD ret, code = 0xdeadbeef;
+
+    check(ntoskrnl && GetProcAddress(ntoskrnl, "wine_ntoskrnl_main_loop"),
+          "no wine_ntoskrnl_main_loop in ntoskrnl.exe (error %lu)", GetLastError());
+    if (!ntoskrnl || !GetProcAddress(ntoskrnl, "wine_ntoskrnl_main_loop")) return;
+    stop = CreateEventW(NULL, TRUE, FALSE, NULL);
+    thread = CreateThread(NULL, 0, run_driver_loop, stop, 0, NULL);
+    Sleep(1000);  /* let it block in its wait */
+    ret = WaitForSingleObject(thread, 0);
+    check(ret == WAIT_TIMEOUT, "the driver loop ended before its stop event was set: %lu", ret);
+    SetEvent(stop);
+    ret = WaitForSingleObject(thread, 20000);
+    check(ret == WAIT_OBJECT_0, "the driver loop did not end within 20 s of its stop event: %lu", ret);
+    GetExitCodeThread(thread, &code);
+    check(code == 0, "the driver loop returned %#lx", code);
+    CloseHandle(thread);
+    CloseHandle(stop);
+}
+
+/*
+ * A timer's completion routine belongs to the timer, not to the handle
+ * it was set through: a cancel, or a set without a routine, through
+ * another handle ends it.  The set without a routine still signals.
+ */
+static void timer_routine_other_handle(void)
+{
+    unsigned int i;
+
+    for (i = 0; i < 2; i++)
+    {
+        HANDLE timer = CreateWaitableTimerW(NULL, TRUE, NULL), other;
+        LARGE_INTEGER due;
+        LONG count = 0;
+        DWORD ret;
+
+        DuplicateHandle(GetCurrentProcess(), timer, GetCurrentProcess(), &other, 0, FALSE, DUPLICATE_SAME_ACCESS);
+        /* the other handle's first use, then the routine */
+        ret = WaitForSingleObject(other, 0);
+        check(ret == WAIT_TIMEOUT, "a new timer is signaled: %lu", ret);
+        due.QuadPart = -2000000;  /* 200 ms */
+        check(SetWaitableTimer(timer, &due, 0, count_apc, &count, FALSE),
+              "SetWaitableTimer failed %lu", GetLastError());
+        if (i) check(SetWaitableTimer(other, &due, 0, NULL, NULL, FALSE),
+                     "SetWaitableTimer without a routine failed %lu", GetLastError());
+        else check(CancelWaitableTimer(other), "CancelWaitableTimer failed %lu", GetLastError());
+        ret = SleepEx(1000, TRUE);
+        check(ret == 0 && count == 0, "%s through another handle: the routine still ran (SleepEx %lu, %ld runs)",
+              i ? "set without a routine" : "cancel", ret, count);
+        ret = WaitForSingleObject(timer, 0);
+        check(ret == (i ? WAIT_OBJECT_0 : WAIT_TIMEOUT), "%s through another handle: the timer's state is %lu",
+              i ? "set without a routine" : "cancel", ret);
+        CloseHandle(other);
+        CloseHandle(timer);
+    }
+}
+
+struct msgwait
+{
+    HANDLE ready, stop;
+    HWND hwnd;
+    DWORD ret;
+};
+
+static DWORD WINAPI msgwait_thread(void *arg)
+{
+    struct msgwait *m = arg;
+    MSG msg;
+
+    m->hwnd = CreateWindowA("static", "kwine", 0, 0, 0, 10, 10, NULL, NULL, NULL, NULL);
+    while (PeekMessageA(&msg, NULL, 0, 0, PM_REMOVE)) DispatchMessageA(&msg);
+    SetEvent(m->ready);
+    m->ret = MsgWaitForMultipleObjects(1, &m->stop, FALSE, 30000, QS_ALLINPUT);
+    if (m->hwnd) DestroyWindow(m->hwnd);
+    return 0;
+}
+
+/*
+ * A GUI thread waiting for input, here in MsgWaitForMultipleObjects, is
+ * not hung, however long it waits: Windows calls a thread hung when it
+ * has not asked for messages for 5 s.
+ */
+static void msgwait_not_hung(void)
+{
+    struct msgwait m = { CreateEventW(NULL, TRUE, FALSE, NULL), CreateEventW(NULL, TRUE, FALSE, NULL), NULL, 0xdeadbeef };
+    HANDLE thread = CreateThread(NULL, 0, msgwait_thread, &m, 0, NULL);
+
+    WaitForSingleObject(m.ready, 20000);
+    check(m.hwnd != NULL, "no window (has the prefix a display driver?)");
+    if (m.hwnd)
+    {
+        Sleep(6500);
+        check(!IsHungAppWindow(m.hwnd), "a thread that has waited for input for 6.5 s is hung");
+    }
+    SetEvent(m.stop);
+    WaitForSingleObject(thread, 20000);
+    check(m.ret == WAIT_OBJECT_0, "MsgWaitForMultipleObjects returned %lu, want 0", m.ret);
+    CloseHandle(thread);
+    CloseHandle(m.ready);
+    CloseHandle(m.stop);
+}
+
+/*
+ * SignalObjectAndWait with a handle to signal that is not an event,
+ * semaphore or mutex, or no handle at all: WAIT_FAILED with
+ * ERROR_INVALID_HANDLE, and the object to wait on is left alone.
+ */
+static void signal_and_wait_bad_signal(void)
+{
+    HANDLE sem = CreateSemaphoreW(NULL, 1, 1, NULL);
+    HANDLE bad[2] = { GetCurrentThread(), (HANDLE)(ULONG_PTR)0xdead0 };
+    unsigned int i;
+
+    for (i = 0; i < 2; i++)
+    {
+        DWORD ret, err;
+
+        SetLastError(0xdeadbeef);
+        ret = SignalObjectAndWait(bad[i], sem, 0, FALSE);
+        err = GetLastError();
+        check(ret == WAIT_FAILED && err == ERROR_INVALID_HANDLE, "%s: got %lu, error %lu, want WAIT_FAILED, ERROR_INVALID_HANDLE",
+              i ? "no handle" : "a thread", ret, err);
+    }
+    check(WaitForSingleObject(sem, 0) == WAIT_OBJECT_0, "the semaphore was taken");
+    CloseHandle(sem);
+}
+
 static const struct
 {
     const char *name;
@@ -543,11 +770,18 @@ static const struct
     { "close_while_in_use", close_while_in_use },
     { "timer_cancel_first_use", timer_cancel_first_use },
     { "terminate_in_wait", terminate_in_wait },
+    { "keyed_event_in_wait", keyed_event_in_wait },
+    { "wait_all_same_object", wait_all_same_object },
+    { "driver_host_stop", driver_host_stop },
+    { "timer_routine_other_handle", timer_routine_other_handle },
+    { "msgwait_not_hung", msgwait_not_hung },
+    { "signal_and_wait_bad_signal", signal_and_wait_bad_signal },
 };
 
 int main(void)
 {
     unsigned int i, n = sizeof(cases) / sizeof(cases[0]);
+
 
     setvbuf(stdout, NULL, _IONBF, 0);
     printf("TAP version 13\n1..%u\n", n);
