@@ -37,12 +37,13 @@ static const char * const dlls[] =
     "user32.dll", "gdi32.dll", "ole32.dll", "oleaut32.dll",
     "shell32.dll", "comctl32.dll", "advapi32.dll", "ws2_32.dll",
 };
+#define NB_DLLS (sizeof(dlls) / sizeof(dlls[0]))
 
 /* where the child writes when it reached main() and when it had loaded the DLLs */
 struct child_times
 {
     LARGE_INTEGER main, loaded;
-    LARGE_INTEGER dll[8];  /* when each DLL was loaded */
+    LARGE_INTEGER dll[NB_DLLS];  /* when each DLL was loaded */
 };
 
 static int child(void)
@@ -55,7 +56,7 @@ static int child(void)
 
     QueryPerformanceCounter(&now);
     if (times) times->main = now;
-    for (i = 0; i < sizeof(dlls) / sizeof(dlls[0]); i++)
+    for (i = 0; i < NB_DLLS; i++)
     {
         if (!LoadLibraryA(dlls[i]))
         {
@@ -115,12 +116,12 @@ static double start_one(const char *exe)
         printf("# CreateProcess %.0f us, then to main() %.0f us, loading the DLLs %.0f us, exit and wake-up %.0f us\n",
                us(start, created), us(created, shared->main), us(shared->main, shared->loaded),
                us(shared->loaded, end));
-    if (shared->main.QuadPart && shared->dll[7].QuadPart)
+    if (shared->main.QuadPart && shared->dll[NB_DLLS - 1].QuadPart)
     {
         unsigned int i;
 
         printf("#   us per DLL:");
-        for (i = 0; i < 8; i++) printf(" %s %.0f", dlls[i], us(i ? shared->dll[i - 1] : shared->main, shared->dll[i]));
+        for (i = 0; i < NB_DLLS; i++) printf(" %s %.0f", dlls[i], us(i ? shared->dll[i - 1] : shared->main, shared->dll[i]));
         printf("\n");
     }
     return us(start, end);
