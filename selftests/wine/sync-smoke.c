@@ -14,6 +14,7 @@
  */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <windows.h>
 
@@ -525,6 +526,79 @@ static void terminate_in_wait(void)
 }
 
 /*
+ * TerminateThread on a thread that waits on a mutex while the owner
+ * releases it: either the victim never gets the mutex, or it dies owning
+ * it and the mutex is abandoned.  Either way the next wait gets it, as
+ * WAIT_OBJECT_0 or WAIT_ABANDONED, never a timeout.  The release lands
+ * 0-3 ms after the TerminateThread call, and the contended mutexes are
+ * made before 2000 others: a Wine that abandons a dying thread's kernel
+ * mutexes one by one while the thread can still acquire one has its
+ * window there.
+ */
+#define TMW_ROUNDS 8
+#define TMW_PAD 2000
+static volatile LONG tmw_go, tmw_waiting, tmw_delay;
+
+static DWORD WINAPI tmw_victim(void *mutex)
+{
+    InterlockedExchange(&tmw_waiting, 1);
+    WaitForSingleObject(mutex, INFINITE);
+    Sleep(INFINITE);
+    return 0;
+}
+
+static DWORD WINAPI tmw_owner(void *mutex)
+{
+    WaitForSingleObject(mutex, INFINITE);
+    while (!tmw_go) YieldProcessor();
+    if (tmw_delay) Sleep(tmw_delay - 1);
+    ReleaseMutex(mutex);
+    Sleep(INFINITE);
+    return 0;
+}
+
+static void terminate_mutex_waiter(void)
+{
+    HANDLE mutexes[TMW_ROUNDS], *pad, owner, victim;
+    int r, i, made = 0, timeouts = 0, abandoned = 0, clean = 0;
+    DWORD ret;
+
+    for (r = 0; r < TMW_ROUNDS; r++) mutexes[r] = CreateMutexW(NULL, FALSE, NULL);
+    pad = calloc(TMW_PAD, sizeof(*pad));
+    for (i = 0; pad && i < TMW_PAD; i++, made++)
+        if (!(pad[i] = CreateMutexW(NULL, FALSE, NULL))) break;
+    check(made == TMW_PAD, "made %d of %d mutexes: %lu", made, TMW_PAD, GetLastError());
+    for (r = 0; r < TMW_ROUNDS; r++)
+    {
+        tmw_go = tmw_waiting = 0;
+        tmw_delay = r % 4;
+        owner = CreateThread(NULL, 0, tmw_owner, mutexes[r], 0, NULL);
+        Sleep(100);
+        victim = CreateThread(NULL, 0, tmw_victim, mutexes[r], 0, NULL);
+        while (!tmw_waiting) Sleep(1);
+        Sleep(100);
+        InterlockedExchange(&tmw_go, 1);
+        TerminateThread(victim, 1);
+        WaitForSingleObject(victim, INFINITE);
+        ret = WaitForSingleObject(mutexes[r], 5000);
+        if (ret == WAIT_TIMEOUT) timeouts++;
+        else if (ret == WAIT_ABANDONED) abandoned++;
+        else if (ret == WAIT_OBJECT_0) clean++;
+        else check(0, "round %d: wait returned %#lx", r, ret);
+        if (ret == WAIT_OBJECT_0 || ret == WAIT_ABANDONED) ReleaseMutex(mutexes[r]);
+        TerminateThread(owner, 0);
+        WaitForSingleObject(owner, INFINITE);
+        CloseHandle(owner);
+        CloseHandle(victim);
+    }
+    printf("# %d rounds: %d clean, %d abandoned, %d timed out\n", TMW_ROUNDS, clean, abandoned, timeouts);
+    check(!timeouts, "%d of %d mutexes stayed owned by a terminated thread", timeouts, TMW_ROUNDS);
+    for (i = 0; i < made; i++) CloseHandle(pad[i]);
+    free(pad);
+    for (r = 0; r < TMW_ROUNDS; r++) CloseHandle(mutexes[r]);
+}
+
+/*
  * A plain wait on a keyed event is satisfied at once (only keyed waits
  * and releases pair up on it).  Beside an event in a wait-all, the wait
  * ends when another thread sets the event; keyed releases still find no
@@ -776,6 +850,7 @@ static const struct
     { "timer_routine_other_handle", timer_routine_other_handle },
     { "msgwait_not_hung", msgwait_not_hung },
     { "signal_and_wait_bad_signal", signal_and_wait_bad_signal },
+    { "terminate_mutex_waiter", terminate_mutex_waiter },
 };
 
 int main(void)
