@@ -9,7 +9,9 @@ in the order of its first appearance, with every number that varied
 replaced by "median [min-max]" over the rounds.  A ratio is taken from
 each round's own baseline and only then summarised, so "3.7x [3.1-4.0]"
 is the spread of same-round ratios.  A line that did not appear in every
-round says in how many it did.
+round says in how many it did.  A "# bench once:" line, from a
+benchmark run once rather than in every round, is printed as it is,
+after the others.
 """
 
 import argparse
@@ -69,15 +71,19 @@ def main():
     ap.add_argument('--rounds', type=int, default=0,
                     help='rounds run; lines seen in fewer are marked')
     args = ap.parse_args()
-    lines = []
+    lines, once = [], []
     for line in open(args.ktap, errors='replace'):
         m = re.match(r'^\s*# bench: (.*?)\s*$', line)
         if m:
             lines.append(m.group(1))
+        # from a test that runs once, not in every round: as it is
+        m = re.match(r'^\s*# bench once: (.*?)\s*$', line)
+        if m:
+            once.append(m.group(1))
     if not lines:
         print('no "# bench:" line in the output', file=sys.stderr)
         return 1
-    for text in summarise(lines, args.rounds):
+    for text in summarise(lines, args.rounds) + once:
         print('bench: ' + text)
     return 0
 

@@ -7,8 +7,9 @@
 
 WINE_DEB_VERSION='10.0~repack-6'
 # Besides Wine: what the image section and module tests run in the guest
-# (mkfs.ext4, apparmor_parser, insmod/rmmod).
-RUNTIME_PKGS="e2fsprogs apparmor kmod"
+# (mkfs.ext4, apparmor_parser, insmod/rmmod) and strace, which counts the
+# system calls of a Wine ping-pong (scripts/guest/pingpong-syscalls).
+RUNTIME_PKGS="e2fsprogs apparmor kmod strace"
 BUILD_PKGS="gcc make perl python3 flex bison autoconf automake autotools-dev
 	dpkg-dev gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 libz-mingw-w64-dev
 	zlib1g-dev libvulkan-dev khronos-api unicode-data unicode-idna
