@@ -825,6 +825,74 @@ static void signal_and_wait_bad_signal(void)
     CloseHandle(sem);
 }
 
+/*
+ * A file handle is signaled while no I/O is pending on it: an overlapped
+ * read with no event resets it, its completion sets it.  Waits on the
+ * handle must follow each change, after it has been waited on before too
+ * (the patched server keeps the state of such an object in a kernel
+ * event that it updates when the file's state changes).
+ */
+struct late_write
+{
+    HANDLE pipe;
+    DWORD delay;
+};
+
+static DWORD WINAPI late_write_thread(void *arg)
+{
+    struct late_write *w = arg;
+    DWORD done;
+
+    Sleep(w->delay);
+    return !WriteFile(w->pipe, "x", 1, &done, NULL) || done != 1;
+}
+
+static void file_handle_state(void)
+{
+    static const WCHAR name[] = L"\\\\.\\pipe\\kwine-sync-smoke-file";
+    struct late_write w;
+    HANDLE server, thread;
+    OVERLAPPED ov;
+    DWORD ret, got;
+    char buf[4];
+    int round;
+
+    server = CreateNamedPipeW(name, PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED, PIPE_TYPE_BYTE | PIPE_WAIT,
+                              1, 4096, 4096, 0, NULL);
+    check(server != INVALID_HANDLE_VALUE, "CreateNamedPipe failed %lu", GetLastError());
+    if (server == INVALID_HANDLE_VALUE) return;
+    w.pipe = CreateFileW(name, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+    check(w.pipe != INVALID_HANDLE_VALUE, "opening the pipe failed %lu", GetLastError());
+    if (w.pipe == INVALID_HANDLE_VALUE)
+    {
+        CloseHandle(server);
+        return;
+    }
+    for (round = 0; round < 4; round++)
+    {
+        ret = WaitForSingleObject(server, 0);
+        check(ret == WAIT_OBJECT_0, "round %d: idle pipe handle not signaled: %lu", round, ret);
+        memset(&ov, 0, sizeof(ov));
+        ret = ReadFile(server, buf, 1, NULL, &ov);
+        check(!ret && GetLastError() == ERROR_IO_PENDING, "round %d: read did not pend: %lu, error %lu",
+              round, ret, GetLastError());
+        ret = WaitForSingleObject(server, 50);
+        check(ret == WAIT_TIMEOUT, "round %d: handle signaled with a read pending: %lu", round, ret);
+        /* odd rounds: the read completes while the wait is in progress */
+        w.delay = round % 2 ? 200 : 0;
+        thread = CreateThread(NULL, 0, late_write_thread, &w, 0, NULL);
+        ret = WaitForSingleObject(server, 10000);
+        check(ret == WAIT_OBJECT_0, "round %d: handle not signaled when the read completed: %lu", round, ret);
+        check(GetOverlappedResult(server, &ov, &got, TRUE) && got == 1, "round %d: read result %lu", round, got);
+        WaitForSingleObject(thread, 10000);
+        GetExitCodeThread(thread, &ret);
+        check(ret == 0, "round %d: write failed", round);
+        CloseHandle(thread);
+    }
+    CloseHandle(w.pipe);
+    CloseHandle(server);
+}
+
 static const struct
 {
     const char *name;
@@ -851,6 +919,7 @@ static const struct
     { "msgwait_not_hung", msgwait_not_hung },
     { "signal_and_wait_bad_signal", signal_and_wait_bad_signal },
     { "terminate_mutex_waiter", terminate_mutex_waiter },
+    { "file_handle_state", file_handle_state },
 };
 
 int main(void)

@@ -1,0 +1,130 @@
+/*
+ * kwine benchmark: the cost of a wineserver request with many signaled
+ * objects that clients have waited on.
+ *
+ *   request-cost.exe [HANDLES [REQUESTS]]
+ *
+ * Opens HANDLES handles to one file (default 10000), each a file object of
+ * its own and signaled, and waits on each once, so that the patched Wine
+ * gives each a kernel mirror; times REQUESTS calls of GetHandleInformation
+ * (one server round trip each: NtQueryObject's handle flags); closes the
+ * handles and times the requests again, as the baseline (taken last: by
+ * then the services Wine starts with the prefix have settled).  A server
+ * that looks at every signaled object after each request pays for all of
+ * them on every request.
+ *
+ * Prints TAP and "# result: NAME=VALUE" lines (request_ns, request_many_ns:
+ * the median of 5 batches, in ns per request), which
+ * scripts/guest/wine-sync-bench reads.  The server needs room for two fds
+ * per handle: run it with "ulimit -n" raised.
+ *
+ * Copyright 2026 the kwine developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <windows.h>
+
+#define BATCHES 5
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* median over BATCHES batches of the ns per GetHandleInformation call */
+static double time_requests(HANDLE handle, long requests)
+{
+    LARGE_INTEGER freq, start, end;
+    double ns[BATCHES];
+    long per = requests / BATCHES, i;
+    DWORD flags;
+    int b;
+
+    if (per < 1) per = 1;
+    QueryPerformanceFrequency(&freq);
+    for (b = 0; b < BATCHES; b++)
+    {
+        QueryPerformanceCounter(&start);
+        for (i = 0; i < per; i++)
+        {
+            if (!GetHandleInformation(handle, &flags))
+            {
+                printf("# GetHandleInformation failed: %lu\n", GetLastError());
+                return -1;
+            }
+        }
+        QueryPerformanceCounter(&end);
+        ns[b] = (double)(end.QuadPart - start.QuadPart) * 1e9 / (double)freq.QuadPart / per;
+    }
+    qsort(ns, BATCHES, sizeof(ns[0]), cmp_double);
+    return ns[BATCHES / 2];
+}
+
+int main(int argc, char **argv)
+{
+    long count = argc > 1 ? atol(argv[1]) : 10000;
+    long requests = argc > 2 ? atol(argv[2]) : 5000;
+    WCHAR dir[MAX_PATH], path[MAX_PATH];
+    HANDLE event, *handles;
+    double base, many;
+    long i, opened = 0;
+    int failed = 0;
+
+    setvbuf(stdout, NULL, _IONBF, 0);
+    printf("TAP version 13\n1..3\n");
+    if (count < 1 || requests < 1 || !(handles = calloc(count, sizeof(*handles))))
+    {
+        printf("Bail out! usage: request-cost.exe [HANDLES [REQUESTS]]\n");
+        return 2;
+    }
+
+    event = CreateEventW(NULL, TRUE, FALSE, NULL);
+    GetTempPathW(MAX_PATH, dir);
+    GetTempFileNameW(dir, L"krc", 0, path);
+    for (i = 0; i < count; i++)
+    {
+        DWORD ret;
+
+        handles[i] = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                                 NULL, OPEN_EXISTING, 0, NULL);
+        if (handles[i] == INVALID_HANDLE_VALUE)
+        {
+            printf("# open %ld of %ld failed: %lu\n", i + 1, count, GetLastError());
+            break;
+        }
+        opened++;
+        ret = WaitForSingleObject(handles[i], 0);
+        if (ret != WAIT_OBJECT_0)
+        {
+            printf("# wait on file handle %ld returned %lu, error %lu\n", i + 1, ret, GetLastError());
+            break;
+        }
+    }
+    printf("%sok 1 %ld of %ld file handles opened and waited on\n", opened == count ? "" : "not ", opened, count);
+    failed |= opened != count;
+
+    many = time_requests(event, requests);
+    printf("# result: request_many_ns=%.0f\n", many);
+    printf("%sok 2 request with %ld waited file handles: %.0f ns\n", many < 0 ? "not " : "", opened, many);
+    failed |= many < 0;
+
+    for (i = 0; i < opened; i++) CloseHandle(handles[i]);
+    base = time_requests(event, requests);
+    printf("# result: request_ns=%.0f\n", base);
+    printf("%sok 3 request with no other handle: %.0f ns (with the handles: %.2fx)\n",
+           base < 0 ? "not " : "", base, base > 0 ? many / base : 0.0);
+    failed |= base < 0;
+
+    DeleteFileW(path);
+    CloseHandle(event);
+    free(handles);
+    return failed;
+}
