@@ -156,8 +156,54 @@ bench_floors()
 	fi
 }
 
+# 5. The reader of the debug guest's KUnit results (guest/kunit-results)
+#    passes a clean suite and fails a failed parameter, a missing case, a
+#    suite that did not pass and a missing results file.
+kunit_results()
+{
+	local d=$work/kunit/demo good out why=
+	mkdir -p "$d"
+	good='KTAP version 1
+1..1
+    KTAP version 1
+    # Subtest: demo
+    1..3
+    ok 1 first
+        KTAP version 1
+        # Subtest: params
+        ok 1 one
+        ok 2 two
+    # params: pass:2 fail:0 skip:0 total:2
+    ok 2 params
+    ok 3 last
+ok 1 demo'
+	printf '%s\n' "$good" > "$d/results"
+	out=$(KWINE_KUNIT_DIR=$work/kunit sh "$S/guest/kunit-results" demo) ||
+		why="a clean suite failed: $(tail -n 1 <<<"$out")"
+	[ -n "$why" ] || [ "$(grep -c '^ok ' <<<"$out")" = 4 ] ||
+		why="a clean suite gave $(grep -c '^ok ' <<<"$out") results, want 4"
+	local bad
+	for bad in 's/^        ok 2 two/        not ok 2 two/' '/ok 3 last/d' \
+		's/^ok 1 demo/not ok 1 demo/'; do
+		[ -z "$why" ] || break
+		printf '%s\n' "$good" | sed "$bad" > "$d/results"
+		KWINE_KUNIT_DIR=$work/kunit sh "$S/guest/kunit-results" demo >/dev/null &&
+			why="passed with: $bad"
+	done
+	rm -f "$d/results"
+	[ -n "$why" ] || ! KWINE_KUNIT_DIR=$work/kunit sh "$S/guest/kunit-results" demo >/dev/null ||
+		why="passed with no results file"
+	if [ -z "$why" ]; then
+		result ok kunit_results_checked
+	else
+		result fail kunit_results_checked "$why"
+	fi
+}
+
 log "harness: bench floors"
 bench_floors
+log "harness: KUnit results reader"
+kunit_results
 log "harness: broken patch"
 broken_patch
 log "harness: panic and timeout (one boot)"

@@ -4,7 +4,8 @@
 #   stage-guest.sh ROOT KERNEL_BUILD_DIR [PLAN]
 # A plan line whose name ends in "@plain" is staged only when KWINE_FLAVOUR
 # (default plain) is plain: the debug kernel (KASAN under TCG) would take
-# far too long over it.  The suffix is dropped.  Lines whose name ends in
+# far too long over it; one ending in "@debug" only on the debug kernel.
+# The suffix is dropped.  Lines whose name ends in
 # "@round" (make bench) run KWINE_ROUNDS times (default 5), interleaved
 # after all other lines: round 1 of each, then round 2 of each, ...; the
 # suffix becomes "_rN".
@@ -24,11 +25,13 @@ mkdir -p "$KWINE_BUILD/guest"
 as_root cp "$KWINE_TOP/scripts/guest/init" "$KWINE_TOP/scripts/guest/run-wine" \
 	"$KWINE_TOP/scripts/guest/kmemleak-check" "$KWINE_TOP/scripts/guest/ntsync-used" \
 	"$KWINE_TOP/scripts/guest/wine-sync-bench" "$KWINE_TOP/scripts/guest/module-check" \
-	"$KWINE_TOP/scripts/guest/lsm-check" "$KWINE_TOP/scripts/guest/pingpong-syscalls" "$g/"
+	"$KWINE_TOP/scripts/guest/lsm-check" "$KWINE_TOP/scripts/guest/pingpong-syscalls" \
+	"$KWINE_TOP/scripts/guest/kunit-results" "$g/"
 grep -v '^#' "$plan" | grep . |
 	awk -F '\t' -v OFS='\t' -v flavour="${KWINE_FLAVOUR:-plain}" \
 		-v rounds="$((10#$rounds))" '
 		$1 ~ /@plain$/ { if (flavour != "plain") next; sub(/@plain$/, "", $1) }
+		$1 ~ /@debug$/ { if (flavour != "debug") next; sub(/@debug$/, "", $1) }
 		$1 ~ /@round$/ { sub(/@round$/, "", $1); round[++nr] = $0; next }
 		{ print }
 		END {
