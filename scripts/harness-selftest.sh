@@ -28,12 +28,14 @@ result()
 }
 
 # 1. A broken patch: corrupt the last patch's context in a copy of the
-#    series and prepare a scratch tree from it.
+#    series and prepare a scratch tree from it.  The Wine series: both
+#    trees take the same git am path in prepare-tree.sh, and a scratch
+#    Wine tree takes 5 s where a kernel tree took 82 s (2026-12-02).
 broken_patch()
 {
 	local last out
 	cp -r "$KWINE_PATCHES" "$work/patches"
-	last=$(ls "$work/patches/linux/"*.patch | grep -v 0000-cover | tail -n 1)
+	last=$(ls "$work/patches/wine/"*.patch | grep -v 0000-cover | tail -n 1)
 	if [ -z "$last" ]; then
 		result fail broken_patch_stops_run "the series has no patch to break"
 		return
@@ -41,15 +43,15 @@ broken_patch()
 	# Turn the first context line of the first hunk into garbage.
 	awk 'h == 1 && /^ / && !done { print " kwine-broken-context"; done = 1; next }
 	     /^@@ / { h = 1 } { print }' "$last" > "$last.new" && mv "$last.new" "$last"
-	if out=$(KERNEL_SRC=$work/linux KWINE_PATCHES=$work/patches \
-		bash "$S/prepare-tree.sh" linux 2>&1); then
+	if out=$(WINE_SRC=$work/wine KWINE_PATCHES=$work/patches \
+		bash "$S/prepare-tree.sh" wine 2>&1); then
 		result fail broken_patch_stops_run "prepare-tree.sh succeeded on a broken series"
-	elif grep -q "patch does not apply: patches/linux/${last##*/}" <<<"$out"; then
+	elif grep -q "patch does not apply: patches/wine/${last##*/}" <<<"$out"; then
 		result ok broken_patch_stops_run
 	else
 		result fail broken_patch_stops_run "no message naming ${last##*/}: $(tail -n 1 <<<"$out")"
 	fi
-	rm -rf "$work/linux"
+	rm -rf "$work/wine"
 }
 
 # Boot the guest with PLAN and report; prints the report, returns its status.
