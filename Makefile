@@ -15,7 +15,8 @@ endif
 
 help:
 	@echo "make qemu-test   build kernel + patched Wine, boot QEMU, run the guest test plan"
-	@echo "make test        what CI runs: checkpatch, KUnit, and everything qemu-test runs"
+	@echo "make test        what CI runs: checkpatch, everything qemu-test runs (the debug guest"
+	@echo "                 runs the KUnit suite at boot), bisect, harness checks"
 	@echo "make kunit       the KUnit suites in kunit/ (UML, tools/testing/kunit/kunit.py)"
 	@echo "make fuzz        FUZZ_COUNT mutated PE images through image sections (debug kernel)"
 	@echo "make bench       benchmarks in the guest, as ratios against same-boot baselines,"
