@@ -4,7 +4,7 @@
 # guest root, with the configure paths Debian's binaries use, and install
 # them as a complete second Wine under /opt/kwine in the guest root: stock
 # Wine stays in /usr, so one guest runs both.  Also builds Wine's own
-# kernel32 and ntdll conformance tests, which stage-guest.sh copies into
+# kernel32, ntdll and psapi conformance tests, which stage-guest.sh copies into
 # the guest.
 . "$(dirname "$0")/lib.sh"
 
@@ -65,14 +65,15 @@ if [ "$(cat "$root$bld/.kwine-configured" 2>/dev/null)" != "$cstamp" ]; then
 	echo "$cstamp" | as_root tee "$root$bld/.kwine-configured" >/dev/null
 fi
 
-# Also Wine's own conformance tests for kernel32 and ntdll (x86_64), which
+# Also Wine's own conformance tests for kernel32, ntdll and psapi (x86_64), which
 # the guest runs under both Wines (scripts/guest/wine-conformance): one
 # executable per DLL, each running one test file per invocation.  The first
 # build compiles about 70 files (1-2 minutes); make redoes only what changed.
-log "wine: building ntdll, wineserver and the kernel32 and ntdll tests"
+log "wine: building ntdll, wineserver and the kernel32, ntdll and psapi tests"
 in_root make -C "$bld" -j"$(nproc)" server/wineserver dlls/ntdll/all \
 	dlls/kernel32/tests/x86_64-windows/kernel32_test.exe \
 	dlls/ntdll/tests/x86_64-windows/ntdll_test.exe \
+	dlls/psapi/tests/x86_64-windows/psapi_test.exe \
 	> "$KWINE_BUILD/wine-build.log" 2>&1 ||
 	{ grep -E 'error|Error' "$KWINE_BUILD/wine-build.log" | head -n 30 >&2; die "Wine build failed (log: build/wine-build.log)"; }
 
@@ -94,5 +95,10 @@ in_root sh -e -c "
 	chmod 755 /opt/kwine/usr/lib/wine/wineserver
 	inst dlls/ntdll/ntdll.so /usr/lib/x86_64-linux-gnu/wine/x86_64-unix/ntdll.so
 	inst dlls/ntdll/x86_64-windows/ntdll.dll /usr/lib/x86_64-linux-gnu/wine/x86_64-windows/ntdll.dll
+	# The prefix keeps a copy of each builtin DLL in system32, which
+	# wineboot wrote from stock Wine when the guest root was built; a
+	# prefix of the patched Wine holds its ntdll.dll (kernel32:loader
+	# compares the loaded module's headers with that file).
+	cp "$bld/dlls/ntdll/x86_64-windows/ntdll.dll" /root/prefix-kwine/drive_c/windows/system32/ntdll.dll
 "
 log "wine: done"

@@ -26,7 +26,8 @@ as_root cp "$KWINE_TOP/scripts/guest/init" "$KWINE_TOP/scripts/guest/run-wine" \
 	"$KWINE_TOP/scripts/guest/kmemleak-check" "$KWINE_TOP/scripts/guest/ntsync-used" \
 	"$KWINE_TOP/scripts/guest/wine-sync-bench" "$KWINE_TOP/scripts/guest/module-check" \
 	"$KWINE_TOP/scripts/guest/lsm-check" "$KWINE_TOP/scripts/guest/pingpong-syscalls" \
-	"$KWINE_TOP/scripts/guest/kunit-results" "$g/"
+	"$KWINE_TOP/scripts/guest/kunit-results" "$KWINE_TOP/scripts/guest/image-sections" \
+	"$KWINE_TOP/scripts/guest/image-mem-bench" "$g/"
 grep -v '^#' "$plan" | grep . |
 	awk -F '\t' -v OFS='\t' -v flavour="${KWINE_FLAVOUR:-plain}" \
 		-v rounds="$((10#$rounds))" '
@@ -91,10 +92,10 @@ for b in "$KWINE_TOP"/selftests/bench/*.c "$KWINE_TOP"/selftests/fuzz/*.c \
 		die "building ${b#"$KWINE_TOP"/} failed"
 	as_root cp "$KWINE_BUILD/guest/$(basename "$b" .c)" "$g/bin/"
 done
-# Wine's own kernel32 and ntdll conformance tests, built in the guest root
+# Wine's own kernel32, ntdll and psapi conformance tests, built in the guest root
 # by build-wine.sh, and the script that runs them under both Wines.
 as_root cp "$KWINE_TOP/scripts/guest/wine-conformance" "$g/"
-for d in kernel32 ntdll; do
+for d in kernel32 ntdll psapi; do
 	t=kwine-build/wine/dlls/$d/tests/x86_64-windows/${d}_test.exe
 	[ -f "$root/$t" ] || die "no /$t in the guest root (run 'make wine')"
 	as_root cp "$root/$t" "$g/bin/"
