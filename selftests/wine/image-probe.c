@@ -72,6 +72,19 @@ static void result(int ok, const char *fmt, ...)
 
 struct range { DWORD start, end; };
 
+/* the address table at iat of the zero-terminated thunk array at names */
+static struct range thunk_range(const BYTE *mem, DWORD names, DWORD iat)
+{
+    const ULONG_PTR *thunk = (const void *)(mem + names);
+    struct range r;
+    DWORD count = 1;
+
+    while (thunk[count - 1]) count++;
+    r.start = iat;
+    r.end = iat + count * sizeof(*thunk);
+    return r;
+}
+
 /* ranges of the image the loader writes: import address tables */
 static int loader_written(const BYTE *mem, const IMAGE_NT_HEADERS *nt, struct range *out, int max)
 {
@@ -89,27 +102,11 @@ static int loader_written(const BYTE *mem, const IMAGE_NT_HEADERS *nt, struct ra
     if (dir[IMAGE_DIRECTORY_ENTRY_IMPORT].Size)
         for (imp = (const void *)(mem + dir[IMAGE_DIRECTORY_ENTRY_IMPORT].VirtualAddress);
              imp->Name && n < max; imp++)
-        {
-            const ULONG_PTR *thunk = (const void *)(mem + imp->FirstThunk);
-            DWORD count = 1;
-
-            while (thunk[count - 1]) count++;
-            out[n].start = imp->FirstThunk;
-            out[n].end = imp->FirstThunk + count * sizeof(*thunk);
-            n++;
-        }
+            out[n++] = thunk_range(mem, imp->FirstThunk, imp->FirstThunk);
     if (dir[IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT].Size)
         for (delay = (const void *)(mem + dir[IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT].VirtualAddress);
              delay->DllNameRVA && n < max; delay++)
-        {
-            const ULONG_PTR *thunk = (const void *)(mem + delay->ImportNameTableRVA);
-            DWORD count = 1;
-
-            while (thunk[count - 1]) count++;
-            out[n].start = delay->ImportAddressTableRVA;
-            out[n].end = delay->ImportAddressTableRVA + count * sizeof(*thunk);
-            n++;
-        }
+            out[n++] = thunk_range(mem, delay->ImportNameTableRVA, delay->ImportAddressTableRVA);
     return n;
 }
 
