@@ -181,8 +181,14 @@ get_maintainer()	# get_maintainer ARGS... -> "to|cc<TAB>address" lines
 {
 	(cd "$KERNEL_SRC" && perl scripts/get_maintainer.pl --no-git --no-git-fallback "$@" 2>/dev/null) |
 		while IFS= read -r line; do
-			addr=${line% (*}
-			role=${line##* (}
+			# "Name <addr> (role)" or "list@host (role)"; a role may
+			# itself hold parentheses ("Real-time Linux (PREEMPT_RT)").
+			case $line in
+			*'>'*) addr=${line%%'>'*}'>' ;;
+			*) addr=${line%% *} ;;
+			esac
+			role=${line#"$addr"}
+			role=${role# (}
 			case $role in
 			maintainer:* | supporter:*) printf 'to\t%s\n' "$addr" ;;
 			*) printf 'cc\t%s\n' "$addr" ;;
@@ -324,6 +330,13 @@ for s in "${posted[@]}"; do
 			problems+="${f##*/}: Subject is not '$want' on one line"$'\n'
 		fi
 		[ -n "$(header "$f" To)" ] || problems+="${f##*/}: no To:"$'\n'
+		# Every recipient "Name <user@host>" or "user@host", nothing
+		# else: a role get_maintainer.pl appends must not leak in.
+		bad_rcpt=$( { header "$f" To; header "$f" Cc; } | tr ',' '\n' |
+			sed 's/^ *//; s/ *$//; /^$/d' |
+			grep -Ev '^([^<>()@,]+ )?<[^<>() @,]+@[^<>() @,]+>$|^[^<>() @,]+@[^<>() @,]+$' || true)
+		[ -z "$bad_rcpt" ] ||
+			problems+="${f##*/}: malformed recipients: $(echo "$bad_rcpt" | paste -sd '|')"$'\n'
 		[ "$(header "$f" From)" = "$poster" ] || [ "$k" != 0 ] ||
 			problems+="${f##*/}: From: is not $poster"$'\n'
 		if [ "$k" != 0 ]; then
