@@ -27,7 +27,7 @@ as_root cp "$KWINE_TOP/scripts/guest/init" "$KWINE_TOP/scripts/guest/run-wine" \
 	"$KWINE_TOP/scripts/guest/wine-sync-bench" "$KWINE_TOP/scripts/guest/module-check" \
 	"$KWINE_TOP/scripts/guest/lsm-check" "$KWINE_TOP/scripts/guest/pingpong-syscalls" \
 	"$KWINE_TOP/scripts/guest/kunit-results" "$KWINE_TOP/scripts/guest/image-sections" \
-	"$KWINE_TOP/scripts/guest/image-mem-bench" "$g/"
+	"$KWINE_TOP/scripts/guest/image-mem-bench" "$KWINE_TOP/scripts/guest/server-exit" "$g/"
 grep -v '^#' "$plan" | grep . |
 	awk -F '\t' -v OFS='\t' -v flavour="${KWINE_FLAVOUR:-plain}" \
 		-v rounds="$((10#$rounds))" '
