@@ -332,9 +332,13 @@ for s in "${posted[@]}"; do
 		[ -n "$(header "$f" To)" ] || problems+="${f##*/}: no To:"$'\n'
 		# Every recipient "Name <user@host>" or "user@host", nothing
 		# else: a role get_maintainer.pl appends must not leak in.
-		bad_rcpt=$( { header "$f" To; header "$f" Cc; } | tr ',' '\n' |
-			sed 's/^ *//; s/ *$//; /^$/d' |
-			grep -Ev '^([^<>()@,]+ )?<[^<>() @,]+@[^<>() @,]+>$|^[^<>() @,]+@[^<>() @,]+$' || true)
+		# (split at commas outside quotes: get_maintainer.pl quotes
+		# names with a comma, "Lee, Chun-Yi"; a name may hold
+		# parentheses, "Rob Herring (Arm)", but nothing may follow '>')
+		bad_rcpt=$( { header "$f" To; header "$f" Cc; } |
+			perl -ne 'chomp; my $n = () = s/\\"//gr =~ /"/g; print "(unbalanced quotes) $_\n" if $n % 2;
+				for (/((?:"(?:[^"\\]|\\.)*"|[^,"])+)/g) { s/^\s+|\s+$//g; print "$_\n" if length }' |
+			grep -Ev '^("([^"\\]|\\.)*"|[^<>"@,]+) <[^<>() @,"]+@[^<>() @,"]+>$|^<?[^<>() @,"]+@[^<>() @,"]+>?$' || true)
 		[ -z "$bad_rcpt" ] ||
 			problems+="${f##*/}: malformed recipients: $(echo "$bad_rcpt" | paste -sd '|')"$'\n'
 		[ "$(header "$f" From)" = "$poster" ] || [ "$k" != 0 ] ||
