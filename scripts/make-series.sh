@@ -243,8 +243,17 @@ for s in "${posted[@]}"; do
 	# The patches' files, for get_maintainer.pl and the uapi check.
 	rm -rf "$work/gm"
 	git -C "$tree" format-patch -q -o "$work/gm" "$range"
+	# The first time an address comes decides To: or Cc:: the cover's
+	# To-Maintainers-Of: files, then get_maintainer.pl on the patches
+	# by the files they touch, then by MAINTAINERS' K: keywords, whose
+	# maintainers ("Real-time Linux" for PREEMPT_RT in a comment) go in
+	# Cc: only.
 	mapfile -t rcpt < <({
-		get_maintainer "$work/gm"/*.patch
+		while read -r f; do
+			[ -n "$f" ] && get_maintainer -f "$f"
+		done < <(cover_field "$s" to-maintainers-of)
+		get_maintainer --no-keywords "$work/gm"/*.patch
+		get_maintainer "$work/gm"/*.patch | sed 's/^to/cc/'
 		while read -r f; do
 			[ -n "$f" ] && get_maintainer -f "$f" | sed 's/^to/cc/'
 		done < <(cover_field "$s" cc-maintainers-of)
