@@ -40,10 +40,14 @@ shopt -u nullglob
 want=$(stamp_of "${series[@]}" "$patchdir/0000-cover-letter.patch" none)
 
 # No automatic gc: committing a whole kernel tree as the base would
-# otherwise repack it (minutes of CPU) before we even clone it.
+# otherwise repack it (minutes of CPU) before we even clone it.  The
+# user's own ignore file and line-ending settings must not change what
+# the base commits hold: their ids are what base-commit: and the robot's
+# verdict name.
 git_quiet()
 {
-	git -c init.defaultBranch=master -c advice.detachedHead=false -c gc.auto=0 "$@"
+	git -c init.defaultBranch=master -c advice.detachedHead=false -c gc.auto=0 \
+		-c core.excludesFile=/dev/null -c core.autocrlf=false "$@"
 }
 
 # Base commits are deterministic: same tree, same sha on every machine.
