@@ -69,10 +69,19 @@ for v in default O2; do
 	done
 done
 # selftests/wine/ holds the Win32 programs (tests, probe and benchmark),
-# built with mingw as NAME.exe; selftests/bench/ and selftests/fuzz/ hold
+# built with mingw as NAME.exe, and the DLLs they load, NAME.dll.c built
+# as NAME.dll next to them; selftests/bench/ and selftests/fuzz/ hold
 # native Linux programs.
+for w in "$KWINE_TOP"/selftests/wine/*.dll.c; do
+	[ -e "$w" ] || continue
+	x86_64-w64-mingw32-gcc -O2 -Wall -Wextra -Werror -shared \
+		-o "$KWINE_BUILD/guest/$(basename "$w" .c)" "$w" ||
+		die "building ${w#"$KWINE_TOP"/} failed"
+	as_root cp "$KWINE_BUILD/guest/$(basename "$w" .c)" "$g/bin/"
+done
 for w in "$KWINE_TOP"/selftests/wine/*.c; do
 	[ -e "$w" ] || continue
+	case $w in *.dll.c) continue ;; esac
 	x86_64-w64-mingw32-gcc -O2 -Wall -Wextra -Werror \
 		-o "$KWINE_BUILD/guest/$(basename "$w" .c).exe" "$w" ||
 		die "building ${w#"$KWINE_TOP"/} failed"
