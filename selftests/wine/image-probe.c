@@ -7,9 +7,11 @@
  *                                   holds the same DLLs; "ready" once both
  *                                   are set up; exits when stdin ends
  *   image-probe.exe child ADDR BYTE DLLDIR (run by the above)
- *   image-probe.exe hold N          load the DLLs, start N-1 copies of
- *                                   itself that do the same, print "ready"
- *                                   when all have; exits when stdin ends
+ *   image-probe.exe hold N [DLL]    load the DLLs (and DLL, reading one
+ *                                   byte of every 20th page of it), start
+ *                                   N-1 copies of itself that do the same,
+ *                                   print "ready" when all have; exits
+ *                                   when stdin ends
  *                                   (scripts/guest/image-mem-bench)
  *
  * DLLDIR is the Windows path of the directory that holds the builtin PE
@@ -44,6 +46,7 @@
 #define PSAPI_VERSION 2
 #include <windows.h>
 #include <psapi.h>
+#include "image-touch.h"
 
 #define ARRAY_SIZE(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -351,12 +354,25 @@ static int child(int argc, char **argv)
 static int hold(int argc, char **argv)
 {
     PROCESS_INFORMATION pi[64];
-    char cmd[MAX_PATH + 32], self[MAX_PATH];
+    char cmd[2 * MAX_PATH + 32], self[MAX_PATH];
     STARTUPINFOA si;
     HANDLE ready[64];
     int i, count = argc > 2 ? atoi(argv[2]) : 1;
+    /* hold N [DLL]; its copies: hold 1 EVENT [DLL] */
+    const char *extra = count > 1 ? (argc > 3 ? argv[3] : NULL) : (argc > 4 ? argv[4] : NULL);
 
     load_dlls();
+    if (extra)
+    {
+        HMODULE mod = LoadLibraryA(extra);
+
+        if (!mod)
+        {
+            printf("# cannot load %s: error %lu\n", extra, GetLastError());
+            return 1;
+        }
+        touch_image(mod, 20);
+    }
     if (count <= 1)
     {
         /* a copy: tell the parent through the inherited event, then wait to be killed */
@@ -373,7 +389,7 @@ static int hold(int argc, char **argv)
         SECURITY_ATTRIBUTES sa = { sizeof(sa), NULL, TRUE };
 
         ready[i] = CreateEventA(&sa, TRUE, FALSE, NULL);
-        snprintf(cmd, sizeof(cmd), "\"%s\" hold 1 %p", self, ready[i]);
+        snprintf(cmd, sizeof(cmd), "\"%s\" hold 1 %p%s%s", self, ready[i], extra ? " " : "", extra ? extra : "");
         if (!CreateProcessA(NULL, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi[i]))
         {
             printf("# CreateProcess %s: error %lu\n", cmd, GetLastError());
