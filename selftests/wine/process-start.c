@@ -12,15 +12,17 @@
  * wait on the child, and each start says where it went (to the child's
  * main(), loading, exit and wake-up).  Prints TAP (one result per start) and
  * "# result: process_start_us=MEDIAN" and "process_start_min_us=MIN",
- * which scripts/guest/wine-sync-bench reads.
+ * which scripts/guest/wine-sync-bench reads.  Under TCG the DLL loading
+ * of one start takes either about 0.9 s or about 2.5 s, at random, under
+ * either Wine: the fastest start is the steadier figure.  A child that
+ * fails to load a DLL fails the run.
+ *
  * With DLL, each child then also loads that DLL and reads one byte of
  * every EVERYth page of it (default 20: 5% of its pages;
  * scripts/guest/wine-sync-bench gives it a 32 MiB native DLL), and the
  * time that took is printed too, as "# result: extra_dll_us=MEDIAN".
  * "held": this process loads DLL first and keeps it loaded while the
- * children start, as another process of a program would.  Under TCG the DLL loading
- * of one start takes either about 0.9 s or about 2.5 s, at random, under
- * either Wine: the fastest start is the steadier figure.  A child that fails to load a DLL fails the run.
+ * children start, as another process of a program would.
  *
  * Copyright 2026 the kwine developers
  *
@@ -173,9 +175,16 @@ static int compare(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* sorts the n values and returns their median */
+static double median_of(double *v, int n)
+{
+    qsort(v, n, sizeof(v[0]), compare);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 int main(int argc, char **argv)
 {
-    double times[MAX_STARTS], extra_times[MAX_STARTS], median, ignored;
+    double times[MAX_STARTS], extra_times[MAX_STARTS], ignored;
     const char *extra = argc > 2 ? argv[2] : NULL;
     HANDLE mapping;
     char exe[MAX_PATH];
@@ -214,16 +223,8 @@ int main(int argc, char **argv)
         printf("%sok %d start %d\n", times[i] < 0 ? "not " : "", i + 2, i + 1);
     }
     if (failed) return 1;
-    qsort(times, starts, sizeof(times[0]), compare);
-    median = starts % 2 ? times[starts / 2] : (times[starts / 2 - 1] + times[starts / 2]) / 2;
-    printf("# result: process_start_us=%.0f\n", median);
+    printf("# result: process_start_us=%.0f\n", median_of(times, starts));
     printf("# result: process_start_min_us=%.0f\n", times[0]);
-    if (extra)
-    {
-        qsort(extra_times, starts, sizeof(extra_times[0]), compare);
-        median = starts % 2 ? extra_times[starts / 2]
-                            : (extra_times[starts / 2 - 1] + extra_times[starts / 2]) / 2;
-        printf("# result: extra_dll_us=%.0f\n", median);
-    }
+    if (extra) printf("# result: extra_dll_us=%.0f\n", median_of(extra_times, starts));
     return 0;
 }
