@@ -44,48 +44,15 @@ build_all()
 	bash "$S/build-wine.sh"
 }
 
-# While one flavour's guest runs, the next flavour's kernel is built beside
-# it at the lowest priority: under TCG the guest leaves part of the two
-# CPUs idle (Wine's conformance runs keep 1.2 of them busy), and a kernel
-# built from scratch on a fresh machine takes 11-17 minutes.  A nice 19
-# build gets only what the guest leaves (CFS weight 15 against 1024).
-prebuild_pid=
-prebuild_flavour=
-prebuild_start()
-{
-	local flavour=$1
-	prebuild_flavour=$flavour
-	log "kernel[$flavour]: building beside the guest at nice 19 (log: build/prebuild-$flavour.log)"
-	nice -n 19 bash "$S/build-kernel.sh" "$flavour" \
-		> "$KWINE_BUILD/prebuild-$flavour.log" 2>&1 &
-	prebuild_pid=$!
-}
-
-# The kernel of @flavour: the one built beside the last guest, if it built.
-kernel_for()
-{
-	local flavour=$1
-	if [ "$prebuild_flavour" = "$flavour" ]; then
-		prebuild_flavour=
-		if wait "$prebuild_pid"; then
-			log "kernel[$flavour]: built beside the last guest: $(tail -n 1 "$KWINE_BUILD/prebuild-$flavour.log")"
-			return 0
-		fi
-		log "kernel[$flavour]: the build beside the guest failed (build/prebuild-$flavour.log); building again"
-	fi
-	bash "$S/build-kernel.sh" "$flavour"
-}
-
 qemu_run()
 {
-	local flavour=$1 next=${2:-} out root logdir
+	local flavour=$1 out root logdir
 	out=$KWINE_BUILD/kernel
 	[ "$flavour" = plain ] || out=$KWINE_BUILD/kernel-$flavour
 	logdir=$KWINE_BUILD/logs/$flavour
-	kernel_for "$flavour" || return 1
+	bash "$S/build-kernel.sh" "$flavour" || return 1
 	root=$(bash "$S/build-rootfs.sh") || return 1
 	KWINE_FLAVOUR=$flavour bash "$S/stage-guest.sh" "$root" "$out" || return 1
-	[ -z "$next" ] || prebuild_start "$next"
 	local cmdline
 	cmdline=$(guest_cmdline "$flavour")
 	KWINE_CMDLINE=$cmdline bash "$S/boot-guest.sh" "$out/arch/x86/boot/bzImage" "$root" "$logdir" || return 1
@@ -119,13 +86,9 @@ if stage build build_all; then
 			fi
 		fi
 	fi
-	set -- $flavours
-	while [ $# -gt 0 ]; do
-		stage "qemu-$1" qemu_run "$1" "${2:-}" || status=1
-		shift
+	for f in $flavours; do
+		stage "qemu-$f" qemu_run "$f" || status=1
 	done
-	# A guest that failed to start leaves its prebuild running: reap it.
-	[ -z "$prebuild_flavour" ] || wait "$prebuild_pid" || true
 	if [ "$mode" = test ]; then
 		stage bisect bash "$S/bisect-check.sh" "$results/bisect.counts" || status=1
 		stage harness bash "$S/harness-selftest.sh" "$results/harness.counts" || status=1
