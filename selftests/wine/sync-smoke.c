@@ -182,6 +182,13 @@ static DWORD WINAPI take_mutex_and_exit(void *arg)
     return WaitForSingleObject(arg, 0);
 }
 
+/* create a mutex owned by this thread and exit without touching it again */
+static DWORD WINAPI create_owned_mutex_and_exit(void *arg)
+{
+    *(HANDLE *)arg = CreateMutexW(NULL, TRUE, NULL);
+    return 0;
+}
+
 static void mutex_ownership(void)
 {
     HANDLE mutex = CreateMutexW(NULL, TRUE, NULL), thread;
@@ -206,6 +213,22 @@ static void mutex_ownership(void)
     check(ret == WAIT_ABANDONED, "expected WAIT_ABANDONED, got %lu", ret);
     check(ReleaseMutex(mutex), "release after abandon");
     CloseHandle(thread);
+    CloseHandle(mutex);
+
+    /*
+     * Owned from its creation by a thread that never waits on it and exits:
+     * abandoned as well.  A Wine that abandons only the mutexes a process
+     * has waited on through the driver must count creation as a use.
+     */
+    mutex = NULL;
+    thread = CreateThread(NULL, 0, create_owned_mutex_and_exit, &mutex, 0, NULL);
+    WaitForSingleObject(thread, 5000);
+    CloseHandle(thread);
+    check(mutex != NULL, "thread could not create the mutex");
+    if (!mutex) return;
+    ret = WaitForSingleObject(mutex, 0);
+    check(ret == WAIT_ABANDONED, "owned at creation: expected WAIT_ABANDONED, got %lu", ret);
+    check(ReleaseMutex(mutex), "release after abandon at creation");
     CloseHandle(mutex);
 }
 
