@@ -16,6 +16,16 @@ if [ -z "$(git -C "$KERNEL_SRC" rev-parse -q --verify "v$KERNEL_VERSION^" 2>/dev
 fi
 pass=0 fail=0
 shopt -s nullglob
+
+# What an editor left in a commit message that checkpatch does not see:
+# the comment lines of "git commit" or "git rebase -i" (git strips them
+# only when the message goes through the editor it started itself).
+leftovers()
+{
+	sed -n '1,/^---$/p' "$1" |
+		grep -n -E 'an empty message aborts the commit|interactive rebase in progress|^# (Please enter|On branch|Changes to be committed)' |
+		sed 's/^/commit message leftover, line /' || true
+}
 for p in "$KWINE_PATCHES"/linux/*.patch; do
 	case ${p##*/} in 0000-cover-letter.patch) continue ;; esac
 	# checkpatch asks "does MAINTAINERS need updating?" of any patch that
@@ -32,8 +42,11 @@ for p in "$KWINE_PATCHES"/linux/*.patch; do
 		done
 		[ -n "$uncovered" ] || extra=(--ignore FILE_PATH_CHANGES)
 	fi
-	if out=$(cd "$KERNEL_SRC" && perl "$cp" --strict --quiet --no-tree --show-types "${ignore[@]}" "${extra[@]}" "$p" 2>&1) &&
-	   [ -z "$out" ]; then
+	out=$(cd "$KERNEL_SRC" && perl "$cp" --strict --quiet --no-tree --show-types "${ignore[@]}" "${extra[@]}" "$p" 2>&1)
+	rc=$?
+	left=$(leftovers "$p")
+	[ -z "$left" ] || out="$out${out:+$'\n'}$left"
+	if [ "$rc" -eq 0 ] && [ -z "$out" ]; then
 		echo "PASS checkpatch: ${p##*/}"
 		pass=$((pass + 1))
 	else
@@ -42,6 +55,20 @@ for p in "$KWINE_PATCHES"/linux/*.patch; do
 		fail=$((fail + 1))
 	fi
 done
+# Wine's patches have no checkpatch, but the same leftovers.
+left=
+for p in "$KWINE_PATCHES"/wine/*.patch; do
+	l=$(leftovers "$p")
+	[ -z "$l" ] || left="$left${p##*/}: $l"$'\n'
+done
+if [ -z "$left" ]; then
+	echo "PASS commit messages: wine"
+	pass=$((pass + 1))
+else
+	echo "FAIL commit messages: wine"
+	printf '%s' "$left" | sed 's/^/    /'
+	fail=$((fail + 1))
+fi
 # The kernel test robot's builds (make robot) take hours on a fresh
 # 2-core machine, more than CI has: instead, make robot records the tree
 # of a series it found clean, and the series under test must be that one.
