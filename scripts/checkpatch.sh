@@ -42,8 +42,8 @@ for p in "$KWINE_PATCHES"/linux/*.patch; do
 		done
 		[ -n "$uncovered" ] || extra=(--ignore FILE_PATH_CHANGES)
 	fi
-	out=$(cd "$KERNEL_SRC" && perl "$cp" --strict --quiet --no-tree --show-types "${ignore[@]}" "${extra[@]}" "$p" 2>&1)
-	rc=$?
+	rc=0
+	out=$(cd "$KERNEL_SRC" && perl "$cp" --strict --quiet --no-tree --show-types "${ignore[@]}" "${extra[@]}" "$p" 2>&1) || rc=$?
 	left=$(leftovers "$p")
 	[ -z "$left" ] || out="$out${out:+$'\n'}$left"
 	if [ "$rc" -eq 0 ] && [ -z "$out" ]; then
