@@ -30,42 +30,22 @@
 #include <stdlib.h>
 #include <windows.h>
 
-#define BATCHES 5
+#include "bench-batches.h"
 
-static int cmp_double(const void *a, const void *b)
+/* one server round trip: NtQueryObject's handle flags */
+static int request(void *handle)
 {
-    double x = *(const double *)a, y = *(const double *)b;
+    DWORD flags;
 
-    return x < y ? -1 : x > y;
+    if (GetHandleInformation(handle, &flags)) return 1;
+    printf("# GetHandleInformation failed: %lu\n", GetLastError());
+    return 0;
 }
 
 /* median over BATCHES batches of the ns per GetHandleInformation call */
 static double time_requests(HANDLE handle, long requests)
 {
-    LARGE_INTEGER freq, start, end;
-    double ns[BATCHES];
-    long per = requests / BATCHES, i;
-    DWORD flags;
-    int b;
-
-    if (per < 1) per = 1;
-    QueryPerformanceFrequency(&freq);
-    for (b = 0; b < BATCHES; b++)
-    {
-        QueryPerformanceCounter(&start);
-        for (i = 0; i < per; i++)
-        {
-            if (!GetHandleInformation(handle, &flags))
-            {
-                printf("# GetHandleInformation failed: %lu\n", GetLastError());
-                return -1;
-            }
-        }
-        QueryPerformanceCounter(&end);
-        ns[b] = (double)(end.QuadPart - start.QuadPart) * 1e9 / (double)freq.QuadPart / per;
-    }
-    qsort(ns, BATCHES, sizeof(ns[0]), cmp_double);
-    return ns[BATCHES / 2];
+    return median_of_batches(requests, request, handle, 1e9);
 }
 
 int main(int argc, char **argv)

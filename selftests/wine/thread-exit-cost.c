@@ -31,15 +31,9 @@
 #include <string.h>
 #include <windows.h>
 
-#define BATCHES 5
 #define CHILD_WAIT 600000  /* ms: how long the child waits to be told to go */
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return x < y ? -1 : x > y;
-}
+#include "bench-batches.h"
 
 static DWORD WINAPI exit_at_once(void *arg)
 {
@@ -47,41 +41,29 @@ static DWORD WINAPI exit_at_once(void *arg)
     return 0;
 }
 
+/* one thread started and waited for until it has exited */
+static int start_and_exit(void *arg)
+{
+    HANDLE thread = CreateThread(NULL, 0, exit_at_once, NULL, 0, NULL);
+    DWORD ret;
+
+    (void)arg;
+    if (!thread)
+    {
+        printf("# CreateThread failed: %lu\n", GetLastError());
+        return 0;
+    }
+    ret = WaitForSingleObject(thread, 60000);
+    CloseHandle(thread);
+    if (ret == WAIT_OBJECT_0) return 1;
+    printf("# thread did not exit within 60 s\n");
+    return 0;
+}
+
 /* median over BATCHES batches of the us per thread started and waited for */
 static double time_threads(long threads)
 {
-    LARGE_INTEGER freq, start, end;
-    double us[BATCHES];
-    long per = threads / BATCHES, i;
-    int b;
-
-    if (per < 1) per = 1;
-    QueryPerformanceFrequency(&freq);
-    for (b = 0; b < BATCHES; b++)
-    {
-        QueryPerformanceCounter(&start);
-        for (i = 0; i < per; i++)
-        {
-            HANDLE thread = CreateThread(NULL, 0, exit_at_once, NULL, 0, NULL);
-
-            if (!thread)
-            {
-                printf("# CreateThread failed: %lu\n", GetLastError());
-                return -1;
-            }
-            if (WaitForSingleObject(thread, 60000) != WAIT_OBJECT_0)
-            {
-                printf("# thread did not exit within 60 s\n");
-                CloseHandle(thread);
-                return -1;
-            }
-            CloseHandle(thread);
-        }
-        QueryPerformanceCounter(&end);
-        us[b] = (double)(end.QuadPart - start.QuadPart) * 1e6 / (double)freq.QuadPart / per;
-    }
-    qsort(us, BATCHES, sizeof(us[0]), cmp_double);
-    return us[BATCHES / 2];
+    return median_of_batches(threads, start_and_exit, NULL, 1e6);
 }
 
 /* child "hold N READY GO": use N mutexes, set READY, wait for GO; exit status: mutexes used */
