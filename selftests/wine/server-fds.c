@@ -1,23 +1,28 @@
 /*
- * kwine Wine test: a process that creates many sync objects must not take
- * the wineserver's fds from everyone else.
+ * kwine Wine test: a process that creates sync objects without end must
+ * not break the other processes of its prefix.
  *
- *   server-fds.exe COUNT
+ *   server-fds.exe COUNT capped|uncapped
  *
  * Meant to run with a low fd limit for the whole prefix (the plan runs it
- * under "ulimit -Hn 2048"; Wine raises its soft limit to the hard one, and
+ * under "ulimit -n 2048": Wine raises its soft limit to the hard one, and
  * the wineserver inherits it).  The patched wineserver holds an fd for
- * each kernel object: without a cap, COUNT events above the server's fd
- * limit fail to be created and leave the server no fd for anything else,
- * so that no new process can start.  Stock Wine holds no such fds.  The
- * checks hold on Windows and under either Wine:
- *  - COUNT events, then mutexes, semaphores and waitable timers, are all
- *    created;
- *  - the last ones of each kind (past any cap) behave as they must:
- *    signal, wait, wake another thread, abandonment, a posting limit,
- *    a timer's expiry;
- *  - with all of them open, a child process starts, writes and reads
- *    back a file, and waits on an event of its own.
+ * each kernel object; without a limit of its own, COUNT events above its
+ * fd limit used up its fds, after which no thread or process could start.
+ * The program creates 64 each of mutexes, semaphores and waitable timers,
+ * then up to COUNT events, and checks:
+ *  - "uncapped" (stock Wine, Windows): all COUNT events are created;
+ *    "capped" (the patched Wine): creation stops before COUNT, with
+ *    ERROR_NO_SYSTEM_RESOURCES, never another error;
+ *  - the objects that were created work: signal, wait, wake another
+ *    thread, a thread pool wait, a wait on several of them and on a
+ *    thread, SignalObjectAndWait, abandonment, a posting limit, a
+ *    timer's expiry;
+ *  - with all of them open, a child process starts, creates objects of
+ *    every kind and uses them, writes and reads back a file, and a wait
+ *    on its process handle and an event sees it end;
+ *  - once the events but 8 are closed, new ones can be created again,
+ *    and a thread pool wait on one of the 8 works.
  * Prints TAP.
  *
  * Copyright 2026 the kwine developers
@@ -56,17 +61,10 @@ static void end_case(unsigned int *num, const char *name)
     checks_failed_in_case = 0;
 }
 
-static void create_all(unsigned int count)
+static void create_others(void)
 {
     unsigned int i;
 
-    events = calloc(count, sizeof(*events));
-    for (i = 0; i < count; i++)
-    {
-        if (!(events[i] = CreateEventW(NULL, FALSE, FALSE, NULL))) break;
-        nb_events++;
-    }
-    check(nb_events == count, "event %u of %u: error %lu", nb_events, count, GetLastError());
     for (i = 0; i < NB_OTHER; i++)
         if (!(mutexes[i] = CreateMutexW(NULL, TRUE, NULL))) break;
     check(i == NB_OTHER, "mutex %u: error %lu", i, GetLastError());
@@ -76,6 +74,31 @@ static void create_all(unsigned int count)
     for (i = 0; i < NB_OTHER; i++)
         if (!(timers[i] = CreateWaitableTimerW(NULL, TRUE, NULL))) break;
     check(i == NB_OTHER, "timer %u: error %lu", i, GetLastError());
+}
+
+static void create_events(unsigned int count, int capped)
+{
+    DWORD err = 0;
+
+    events = calloc(count, sizeof(*events));
+    while (nb_events < count)
+    {
+        if (!(events[nb_events] = CreateEventW(NULL, FALSE, FALSE, NULL)))
+        {
+            err = GetLastError();
+            break;
+        }
+        nb_events++;
+    }
+    printf("# %u of %u events created (error %lu)\n", nb_events, count, err);
+    if (capped)
+    {
+        check(nb_events < count, "all %u events were created", count);
+        check(nb_events >= 100, "only %u events were created", nb_events);
+        check(nb_events == count || err == ERROR_NO_SYSTEM_RESOURCES,
+              "event %u: error %lu", nb_events, err);
+    }
+    else check(nb_events == count, "event %u of %u: error %lu", nb_events, count, err);
 }
 
 static void check_event(HANDLE ev, unsigned int idx)
@@ -93,11 +116,34 @@ static void check_event(HANDLE ev, unsigned int idx)
 
 static void events_work(void)
 {
+    HANDLE first, last, pair[2];
     unsigned int i;
+    DWORD ret;
 
-    if (!nb_events) return;
-    for (i = 0; i < 8 && i < nb_events; i++) check_event(events[i], i);
-    for (i = nb_events > 8 ? nb_events - 8 : 0; i < nb_events; i++) check_event(events[i], i);
+    if (nb_events < 16) return;
+    for (i = 0; i < 8; i++) check_event(events[i], i);
+    for (i = nb_events - 8; i < nb_events; i++) check_event(events[i], i);
+
+    first = events[0];
+    last = events[nb_events - 1];
+    pair[0] = first;
+    pair[1] = last;
+    SetEvent(last);
+    ret = WaitForMultipleObjects(2, pair, FALSE, 0);
+    check(ret == WAIT_OBJECT_0 + 1, "wait-any on the first and last events returned %lu", ret);
+    SetEvent(first);
+    ret = WaitForMultipleObjects(2, pair, TRUE, 0);
+    check(ret == WAIT_TIMEOUT, "wait-all with one event set returned %lu", ret);
+    SetEvent(last);
+    ret = WaitForMultipleObjects(2, pair, TRUE, 0);
+    check(ret == WAIT_OBJECT_0, "wait-all with both set returned %lu", ret);
+    ret = WaitForMultipleObjects(2, pair, FALSE, 0);
+    check(ret == WAIT_TIMEOUT, "wait-all did not consume both: %lu", ret);
+
+    ret = SignalObjectAndWait(last, first, 0, FALSE);
+    check(ret == WAIT_TIMEOUT, "SignalObjectAndWait returned %lu", ret);
+    ret = WaitForSingleObject(last, 0);
+    check(ret == WAIT_OBJECT_0, "SignalObjectAndWait did not signal: %lu", ret);
 }
 
 static DWORD WINAPI wait_thread(void *arg)
@@ -107,7 +153,7 @@ static DWORD WINAPI wait_thread(void *arg)
 
 static void event_wakes_thread(void)
 {
-    HANDLE thread;
+    HANDLE thread, pair[2];
     DWORD ret, code = 0;
 
     if (!nb_events) return;
@@ -116,11 +162,39 @@ static void event_wakes_thread(void)
     if (!thread) return;
     Sleep(100);
     check(SetEvent(events[nb_events - 1]), "SetEvent error %lu", GetLastError());
-    ret = WaitForSingleObject(thread, 20000);
-    check(ret == WAIT_OBJECT_0, "the thread did not end: %lu", ret);
+    /* a thread handle and an event in one wait */
+    pair[0] = events[0];
+    pair[1] = thread;
+    ret = WaitForMultipleObjects(2, pair, FALSE, 20000);
+    check(ret == WAIT_OBJECT_0 + 1, "wait on an event and the thread returned %lu", ret);
     GetExitCodeThread(thread, &code);
     check(code == WAIT_OBJECT_0, "the thread's wait returned %lu", code);
     CloseHandle(thread);
+}
+
+static void CALLBACK pool_callback(void *arg, BOOLEAN timed_out)
+{
+    if (!timed_out) SetEvent(arg);
+}
+
+static void pool_wait_works(void)
+{
+    HANDLE done, wait;
+    DWORD ret;
+
+    if (!nb_events) return;
+    /* created now: there must be room for objects again */
+    done = CreateEventW(NULL, TRUE, FALSE, NULL);
+    check(done != NULL, "CreateEvent error %lu", GetLastError());
+    if (!done) return;
+    check(RegisterWaitForSingleObject(&wait, events[nb_events - 1], pool_callback, done, 20000,
+                                      WT_EXECUTEONLYONCE),
+          "RegisterWaitForSingleObject error %lu", GetLastError());
+    SetEvent(events[nb_events - 1]);
+    ret = WaitForSingleObject(done, 20000);
+    check(ret == WAIT_OBJECT_0, "the thread pool callback did not run: %lu", ret);
+    UnregisterWaitEx(wait, INVALID_HANDLE_VALUE);
+    CloseHandle(done);
 }
 
 static DWORD WINAPI take_mutex(void *arg)
@@ -191,10 +265,12 @@ static void timer_works(void)
     check(ret == WAIT_OBJECT_0, "manual timer did not stay signaled: %lu", ret);
 }
 
+/* the child: its objects come from its own share, whatever the parent holds */
 static int child(void)
 {
     char dir[MAX_PATH], path[MAX_PATH], buf[16] = { 0 };
-    HANDLE file, ev;
+    HANDLE file, ev, mutex, sem, timer, objs[4];
+    LARGE_INTEGER due;
     DWORD done = 0, ret;
     int ok = 1;
 
@@ -209,9 +285,22 @@ static int child(void)
     CloseHandle(file);
     if (!ok) return 4;
     if (!(ev = CreateEventW(NULL, TRUE, TRUE, NULL))) return 5;
-    ret = WaitForSingleObject(ev, 0);
-    CloseHandle(ev);
-    return ret == WAIT_OBJECT_0 ? 0 : 6;
+    if (!(mutex = CreateMutexW(NULL, FALSE, NULL))) return 6;
+    if (!(sem = CreateSemaphoreW(NULL, 1, 1, NULL))) return 7;
+    if (!(timer = CreateWaitableTimerW(NULL, TRUE, NULL))) return 8;
+    due.QuadPart = -100000;
+    if (!SetWaitableTimer(timer, &due, 0, NULL, NULL, FALSE)) return 9;
+    objs[0] = ev;
+    objs[1] = mutex;
+    objs[2] = sem;
+    objs[3] = timer;
+    ret = WaitForMultipleObjects(4, objs, TRUE, 20000);
+    if (ret != WAIT_OBJECT_0) return 10;
+    /* an event and the process pseudo-handle */
+    objs[1] = GetCurrentProcess();
+    ret = WaitForMultipleObjects(2, objs, FALSE, 0);
+    if (ret != WAIT_OBJECT_0) return 11;
+    return 0;
 }
 
 static void child_process_works(void)
@@ -219,11 +308,11 @@ static void child_process_works(void)
     char self[MAX_PATH], cmd[MAX_PATH + 16];
     STARTUPINFOA si;
     PROCESS_INFORMATION pi;
+    HANDLE pair[2];
     DWORD ret, code = 1;
 
     memset(&si, 0, sizeof(si));
     si.cb = sizeof(si);
-
     GetModuleFileNameA(NULL, self, sizeof(self));
     snprintf(cmd, sizeof(cmd), "\"%s\" child", self);
     if (!CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi))
@@ -231,28 +320,53 @@ static void child_process_works(void)
         check(0, "CreateProcess error %lu", GetLastError());
         return;
     }
-    ret = WaitForSingleObject(pi.hProcess, 120000);
-    check(ret == WAIT_OBJECT_0, "the child did not end: %lu", ret);
+    /* one of our events and the child's process handle */
+    pair[0] = nb_events ? events[0] : pi.hThread;
+    pair[1] = pi.hProcess;
+    ret = WaitForMultipleObjects(2, pair, FALSE, 120000);
+    check(ret == WAIT_OBJECT_0 + 1, "wait on an event and the child returned %lu", ret);
     GetExitCodeProcess(pi.hProcess, &code);
     check(code == 0, "the child exited with %lu", code);
     CloseHandle(pi.hThread);
     CloseHandle(pi.hProcess);
 }
 
+static void close_events(void)
+{
+    HANDLE again[16];
+    unsigned int i;
+
+    /* all but the first 8 */
+    for (i = 8; i < nb_events; i++) CloseHandle(events[i]);
+    if (nb_events > 8) nb_events = 8;
+    for (i = 0; i < 16; i++)
+    {
+        again[i] = CreateEventW(NULL, FALSE, FALSE, NULL);
+        check(again[i] != NULL, "event %u after closing: error %lu", i, GetLastError());
+        if (again[i]) check_event(again[i], i);
+    }
+    for (i = 0; i < 16; i++) if (again[i]) CloseHandle(again[i]);
+}
+
 int main(int argc, char **argv)
 {
-    unsigned int num = 0, count, i;
+    unsigned int num = 0, count;
+    int capped;
 
     setvbuf(stdout, NULL, _IONBF, 0);
     if (argc == 2 && !strcmp(argv[1], "child")) return child();
-    if (argc != 2 || !(count = strtoul(argv[1], NULL, 0)))
+    if (argc != 3 || !(count = strtoul(argv[1], NULL, 0)) ||
+        (strcmp(argv[2], "capped") && strcmp(argv[2], "uncapped")))
     {
-        printf("usage: server-fds.exe COUNT\n");
+        printf("usage: server-fds.exe COUNT capped|uncapped\n");
         return 2;
     }
-    printf("TAP version 13\n1..7\n");
-    create_all(count);
-    end_case(&num, "create_all");
+    capped = !strcmp(argv[2], "capped");
+    printf("TAP version 13\n1..10\n");
+    create_others();
+    end_case(&num, "create_others");
+    create_events(count, capped);
+    end_case(&num, "create_events");
     events_work();
     end_case(&num, "events_work");
     event_wakes_thread();
@@ -265,7 +379,10 @@ int main(int argc, char **argv)
     end_case(&num, "timer_works");
     child_process_works();
     end_case(&num, "child_process_works");
-    for (i = 0; i < nb_events; i++) CloseHandle(events[i]);
+    close_events();
+    end_case(&num, "close_events");
+    pool_wait_works();
+    end_case(&num, "pool_wait_works");
     printf("# %u passed, %d failed\n", num - failures, failures);
     return failures ? 1 : 0;
 }
