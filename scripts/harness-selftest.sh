@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Tests of the test harness itself: what must make a run fail does.
 #   - a patch that does not apply stops prepare-tree.sh and names the patch;
-#   - a guest that panics, a test that overruns its timeout, and a guest
-#     that hangs are all reported as failures, never as passes.
+#   - a guest that panics, a test that overruns its timeout, a guest
+#     that hangs and one that hangs while booting are all reported as
+#     failures, never as passes.
 # Needs a built kernel (build/kernel) and the guest root.
 #   harness-selftest.sh [COUNTS_FILE]
 . "$(dirname "$0")/lib.sh"
@@ -115,7 +116,35 @@ hang()
 	fi
 }
 
-# 4. make bench's floors: a run whose own figures are out of range in any
+# 4. A guest that hangs while booting, before its init runs (here it
+#    waits for a root disk that does not exist): the boot watchdog kills
+#    QEMU and boots once more, the second hang fails the run, and both
+#    take the watchdog's time, not QEMU's overall timeout.
+boot_hang()
+{
+	local out rc start took
+	printf 'passes\t30\ttrue\n' > "$work/plan-boot-hang"
+	rc=0
+	start=$SECONDS
+	out=$(KWINE_BOOT_TIMEOUT=20 KWINE_QEMU_TIMEOUT=600 \
+		KWINE_CMDLINE='root=/dev/vdz rootfstype=ext4 rootwait' \
+		guest_run "$work/plan-boot-hang" "$work/boot-hang") || rc=$?
+	took=$((SECONDS - start))
+	echo "$out" > "$work/boot-hang.report"
+	if [ $rc -eq 0 ]; then
+		result fail boot_hang_fails_run "report passed a guest that never booted"
+	elif ! grep -q 'FAIL harness: qemu: the boot hung twice before init' <<<"$out"; then
+		result fail boot_hang_fails_run "no boot hang reported: $(grep '^FAIL' <<<"$out" | tr '\n' ';')"
+	elif [ ! -s "$work/boot-hang/console-boot-hung.log" ]; then
+		result fail boot_hang_fails_run "the first boot's console was not kept"
+	elif [ "$took" -gt 300 ]; then
+		result fail boot_hang_fails_run "took ${took}s with a 20 s watchdog"
+	else
+		result ok boot_hang_fails_run
+	fi
+}
+
+# 5. make bench's floors: a run whose own figures are out of range in any
 # round, or missing from one, fails; the summary gives median [min-max]
 # over the rounds, ratios with their "x" next to the median.
 bench_floors()
@@ -158,7 +187,7 @@ bench_floors()
 	fi
 }
 
-# 5. The reader of the debug guest's KUnit results (guest/kunit-results)
+# 6. The reader of the debug guest's KUnit results (guest/kunit-results)
 #    passes a clean suite and fails a failed parameter, a missing case, a
 #    suite that did not pass and a missing results file.
 kunit_results()
@@ -212,6 +241,8 @@ log "harness: panic and timeout (one boot)"
 panic_and_timeout
 log "harness: hang (60 s)"
 hang
+log "harness: boot hang (2 x 20 s)"
+boot_hang
 
 echo "$pass passed, $fail failed"
 [ -z "$counts" ] || echo "$pass $fail 0" > "$counts"

@@ -185,8 +185,9 @@ def main():
     except OSError:
         rc = 'missing'
     if rc != '0':
-        count(False, f'{args.label}: qemu',
-              'timed out' if rc in ('124', '137') else f'exit status {rc}')
+        why = {'124': 'timed out', '137': 'timed out',
+               '125': 'the boot hung twice before init'}.get(rc, f'exit status {rc}')
+        count(False, f'{args.label}: qemu', why)
 
     problems = []
     try:
@@ -204,6 +205,13 @@ def main():
         count(True, f'{args.label}: kernel log clean')
 
     timing = []
+    try:
+        hung = open(f'{args.logdir}/boot-hung').read().strip()
+        if rc == '0':
+            timing.append(f'WARN {args.label}: {hung} (console-boot-hung.log); '
+                          'the second boot ran the plan')
+    except OSError:
+        pass
     for t in tests:
         m = re.search(r'time=(\d+)s limit=(\d+)s', t.directive)
         if not m:
