@@ -10,7 +10,9 @@
 # A guest whose init has not started within KWINE_BOOT_TIMEOUT seconds
 # (default 900; its first KTAP line came after 1-2 minutes on the debug
 # kernel, which runs KUnit at boot, and seconds on the plain one) hung
-# while booting, before any test ran: QEMU is killed and the boot tried
+# while booting, before any test ran (the debug kernel does without the
+# pci=noacpi of guest_cmdline: virtio's interrupt is lost and the root
+# never mounts): QEMU is killed and the boot tried
 # once more, with a warning and the hung console kept as
 # console-boot-hung.log; a second hung boot fails the run.
 #   boot-guest.sh BZIMAGE ROOT LOGDIR
