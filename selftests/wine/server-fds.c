@@ -45,16 +45,7 @@
 
 #define NB_OTHER 64
 
-static int failures, checks_failed_in_case;
-
-#define check(cond, ...) do { \
-    if (!(cond)) { \
-        printf("# %s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-        printf(__VA_ARGS__); \
-        printf("\n"); \
-        checks_failed_in_case++; \
-    } \
-} while (0)
+#include "tap-check.h"
 
 #define NB_FILES 300
 
@@ -84,11 +75,11 @@ static void create_others(void)
     check(i == NB_OTHER, "timer %u: error %lu", i, GetLastError());
 }
 
-static void create_events(unsigned int count)
+static void create_events(void)
 {
+    unsigned int count = max_events;
     DWORD err = 0;
 
-    max_events = count;
     events = calloc(count, sizeof(*events));
     while (nb_events < count)
     {
@@ -389,42 +380,47 @@ static void close_events(void)
     nb_events = 8;
 }
 
+/* in order: each case uses what the ones before it made */
+static const struct
+{
+    const char *name;
+    void (*func)(void);
+} cases[] =
+{
+#define CASE(name) { #name, name }
+    CASE(create_others),
+    CASE(create_events),
+    CASE(events_work),
+    CASE(event_wakes_thread),
+    CASE(mutex_works),
+    CASE(semaphore_works),
+    CASE(timer_works),
+    CASE(files_signaled),
+    CASE(child_process_works),
+    CASE(close_events),
+    CASE(pool_wait_works),
+#undef CASE
+};
+
 int main(int argc, char **argv)
 {
-    unsigned int num = 0, count;
+    unsigned int num = 0, i, n = sizeof(cases) / sizeof(cases[0]);
 
     setvbuf(stdout, NULL, _IONBF, 0);
     if (argc == 2 && !strcmp(argv[1], "child")) return child();
-    if (argc != 3 || !(count = strtoul(argv[1], NULL, 0)) ||
+    if (argc != 3 || !(max_events = strtoul(argv[1], NULL, 0)) ||
         (strcmp(argv[2], "capped") && strcmp(argv[2], "uncapped")))
     {
         printf("usage: server-fds.exe COUNT capped|uncapped\n");
         return 2;
     }
     capped = !strcmp(argv[2], "capped");
-    printf("TAP version 13\n1..11\n");
-    create_others();
-    end_case(&num, "create_others");
-    create_events(count);
-    end_case(&num, "create_events");
-    events_work();
-    end_case(&num, "events_work");
-    event_wakes_thread();
-    end_case(&num, "event_wakes_thread");
-    mutex_works();
-    end_case(&num, "mutex_works");
-    semaphore_works();
-    end_case(&num, "semaphore_works");
-    timer_works();
-    end_case(&num, "timer_works");
-    files_signaled();
-    end_case(&num, "files_signaled");
-    child_process_works();
-    end_case(&num, "child_process_works");
-    close_events();
-    end_case(&num, "close_events");
-    pool_wait_works();
-    end_case(&num, "pool_wait_works");
+    printf("TAP version 13\n1..%u\n", n);
+    for (i = 0; i < n; i++)
+    {
+        cases[i].func();
+        end_case(&num, cases[i].name);
+    }
     printf("# %u passed, %d failed\n", num - failures, failures);
     return failures ? 1 : 0;
 }

@@ -18,16 +18,7 @@
 #include <string.h>
 #include <windows.h>
 
-static int failures, checks_failed_in_case;
-
-#define check(cond, ...) do { \
-    if (!(cond)) { \
-        printf("# %s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-        printf(__VA_ARGS__); \
-        printf("\n"); \
-        checks_failed_in_case++; \
-    } \
-} while (0)
+#include "tap-check.h"
 
 static void manual_event(void)
 {

@@ -22,16 +22,7 @@
 #include <string.h>
 #include <windows.h>
 
-static int failures, checks_failed_in_case;
-
-#define check(cond, ...) do { \
-    if (!(cond)) { \
-        printf("# %s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-        printf(__VA_ARGS__); \
-        printf("\n"); \
-        checks_failed_in_case++; \
-    } \
-} while (0)
+#include "tap-check.h"
 
 /* Generous bounds: the guest runs under QEMU TCG, 5-10x slower than native. */
 #define LONG_WAIT 30000     /* ms: anything that should happen "soon" */

@@ -1,0 +1,31 @@
+/*
+ * How kwine's Win32 tests check: check(COND, FORMAT, ...) prints the
+ * failed condition, where it is and why, and counts it against the case
+ * that runs; the test counts a case with any failed check as failed.
+ *
+ * Copyright 2026 the kwine developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#ifndef KWINE_TAP_CHECK_H
+#define KWINE_TAP_CHECK_H
+
+#include <stdio.h>
+
+/* failed cases, and failed checks in the case that runs */
+static int failures, checks_failed_in_case;
+
+#define check(cond, ...) do { \
+    if (!(cond)) { \
+        printf("# %s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
+        printf(__VA_ARGS__); \
+        printf("\n"); \
+        checks_failed_in_case++; \
+    } \
+} while (0)
+
+#endif
