@@ -78,7 +78,8 @@ bg_start()
 		for job in "$@"; do
 			rc=0
 			bg_job "$job" > "$bg/$job.log" 2>&1 || rc=$?
-			echo "$rc" > "$bg/$job.rc"
+			echo "$rc" > "$bg/$job.rc.new"
+			mv "$bg/$job.rc.new" "$bg/$job.rc"
 		done
 	) </dev/null &
 	bg_pids+=("$!")
