@@ -32,7 +32,8 @@ help:
 	@echo "make series-check  make series, then b4 am and git am on each; ready-to-post checks"
 	@echo "make export      write kernel-src/ and wine-src/ commits back into patches/"
 	@echo "Variables: KERNEL_SRC=/path/to/linux, KWINE_FLAVOURS='plain debug',"
-	@echo "           T=PATTERN (only the guest tests whose name matches, e.g. T=pe_section)"
+	@echo "           T=PATTERN (only the guest tests whose name matches, e.g. T=pe_section),"
+	@echo "           KWINE_NO_BACKGROUND=1 (no kernel or bisect builds beside the guests)"
 
 test:
 	@bash $(S)/run-tests.sh test
