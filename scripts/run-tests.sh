@@ -68,10 +68,10 @@ bg_start()
 {
 	local job
 	[ $# -gt 0 ] && [ -z "${KWINE_NO_BACKGROUND:-}" ] || return 0
-	for job in "$@"; do
-		: > "$bg/$job.started"
-	done
 	log "background (idle priority): $*"
+	# A process group of its own, so that one kill stops the chain and
+	# whatever it runs (set -m: job control, which gives it that group).
+	set -m
 	(
 		chrt --idle -p 0 "$BASHPID" >/dev/null 2>&1 ||
 			renice -n 19 -p "$BASHPID" >/dev/null 2>&1 || true
@@ -82,37 +82,47 @@ bg_start()
 			mv "$bg/$job.rc.new" "$bg/$job.rc"
 		done
 	) </dev/null &
-	bg_pids+=("$!")
+	set +m
+	for job in "$@"; do
+		echo "$!" > "$bg/$job.started"
+	done
 }
 
-# An interrupted run leaves no build running behind it.
-bg_pids=()
-kill_tree()
+# An interrupted run leaves no build running behind it: stop each chain
+# still running (jobs -pr lists only those, so a pid reused since cannot
+# be hit) with its whole process group.
+bg_stop()
 {
-	local c
-	for c in $(pgrep -P "$1" 2>/dev/null); do
-		kill_tree "$c"
+	local p
+	for p in $(jobs -pr); do
+		kill -TERM -- "-$p" 2>/dev/null || true
 	done
-	kill "$1" 2>/dev/null || true
 }
-trap 'for p in "${bg_pids[@]}"; do kill_tree "$p"; done' EXIT
+trap bg_stop EXIT
+trap 'exit 130' INT
 
 # Run JOB in the foreground, or wait for its background run and print
 # what it printed (each line carries the time it was printed).
 run_job()
 {
-	local job=$1 rc t0
+	local job=$1 rc t0 pid
 	if [ ! -f "$bg/$job.started" ]; then
 		bg_job "$job"
 		return
 	fi
 	t0=$(date +%s)
+	pid=$(cat "$bg/$job.started")
 	while [ ! -f "$bg/$job.rc" ]; do
+		if ! kill -0 "$pid" 2>/dev/null && [ ! -f "$bg/$job.rc" ]; then
+			log "background $job: its chain (pid $pid) died without a result; output so far:"
+			cat "$bg/$job.log" 2>/dev/null || true
+			return 1
+		fi
 		sleep 2
 	done
-	log "background $job: done (waited $(( $(date +%s) - t0 )) s for it); its output:"
-	cat "$bg/$job.log"
 	rc=$(cat "$bg/$job.rc")
+	log "background $job: exit status $rc (waited $(( $(date +%s) - t0 )) s for it); its output:"
+	cat "$bg/$job.log"
 	return "$rc"
 }
 
@@ -124,9 +134,12 @@ qemu_run()
 	logdir=$KWINE_BUILD/logs/$flavour
 	run_job "kernel-$flavour" || return 1
 	if [ "$flavour" = plain ]; then
-		local jobs=()
+		# The kernels of the flavours after plain (one before it was
+		# built in the foreground by its own stage).
+		local jobs=() after=0
 		for f in $flavours; do
-			[ "$f" = plain ] || jobs+=("kernel-$f")
+			[ $after = 0 ] || jobs+=("kernel-$f")
+			[ "$f" != plain ] || after=1
 		done
 		[ "$mode" != test ] || jobs+=(bisect)
 		bg_start "${jobs[@]}"
