@@ -4,17 +4,22 @@
  *
  *   request-cost.exe [HANDLES [REQUESTS]]
  *
- * Opens HANDLES handles to one file (default 10000), each a file object of
- * its own and signaled, and waits on each once, so that the patched Wine
- * gives each a kernel mirror; times REQUESTS calls of GetHandleInformation
- * (one server round trip each: NtQueryObject's handle flags); closes the
- * handles and times the requests again, as the baseline (taken last: by
- * then the services Wine starts with the prefix have settled).  A server
- * that looks at every signaled object after each request pays for all of
- * them on every request.
+ * Opens HANDLES signaled handles of one kind (default 10000) and waits on
+ * each once, so that the patched Wine gives each a kernel mirror; times
+ * REQUESTS calls of GetHandleInformation (one server round trip each:
+ * NtQueryObject's handle flags) and closes them; does that for three
+ * kinds in turn: handles to one file, each a file object of its own,
+ * completion ports holding a packet each, and handles to the named pipe
+ * device itself (\\.\pipe, a device file whose fd's user is the device;
+ * \\.\pipe\ would open its root directory, an object of another kind).
+ * Then times the requests again with none of them, as the baseline
+ * (taken last: by then the services Wine starts with the prefix have
+ * settled).  A server that looks at every signaled object after each
+ * request pays for all of them on every request.
  *
- * Prints TAP and "# result: NAME=VALUE" lines (request_ns, request_many_ns:
- * the median of 5 batches, in ns per request), which
+ * Prints TAP and "# result: NAME=VALUE" lines (request_ns for the baseline,
+ * request_many_ns, request_many_ports_ns and request_many_devices_ns: the
+ * median of 5 batches, in ns per request), which
  * scripts/guest/wine-sync-bench reads.  The server needs room for two fds
  * per handle: run it with "ulimit -n" raised.
  *
@@ -50,16 +55,20 @@ static double time_requests(HANDLE handle, long requests)
 
 int main(int argc, char **argv)
 {
+    static const char * const kinds[] = { "file handles", "completion ports holding a packet",
+                                          "named pipe device handles" };
+    static const char * const results[] = { "request_many_ns", "request_many_ports_ns",
+                                            "request_many_devices_ns" };
     long count = argc > 1 ? atol(argv[1]) : 10000;
     long requests = argc > 2 ? atol(argv[2]) : 5000;
     WCHAR dir[MAX_PATH], path[MAX_PATH];
     HANDLE event, *handles;
+    unsigned int kind, test = 0;
     double base, many;
-    long i, opened = 0;
     int failed = 0;
 
     setvbuf(stdout, NULL, _IONBF, 0);
-    printf("TAP version 13\n1..3\n");
+    printf("TAP version 13\n1..7\n");
     if (count < 1 || requests < 1 || !(handles = calloc(count, sizeof(*handles))))
     {
         printf("Bail out! usage: request-cost.exe [HANDLES [REQUESTS]]\n");
@@ -69,38 +78,56 @@ int main(int argc, char **argv)
     event = CreateEventW(NULL, TRUE, FALSE, NULL);
     GetTempPathW(MAX_PATH, dir);
     GetTempFileNameW(dir, L"krc", 0, path);
-    for (i = 0; i < count; i++)
+    for (kind = 0; kind < 3; kind++)
     {
-        DWORD ret;
+        long i, opened = 0;
 
-        handles[i] = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                                 NULL, OPEN_EXISTING, 0, NULL);
-        if (handles[i] == INVALID_HANDLE_VALUE)
+        for (i = 0; i < count; i++)
         {
-            printf("# open %ld of %ld failed: %lu\n", i + 1, count, GetLastError());
-            break;
+            DWORD ret;
+
+            if (kind == 1)
+            {
+                handles[i] = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1);
+                if (!handles[i]) handles[i] = INVALID_HANDLE_VALUE;
+            }
+            else
+                handles[i] = CreateFileW(kind ? L"\\\\.\\pipe" : path, GENERIC_READ,
+                                         FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                                         NULL, OPEN_EXISTING, 0, NULL);
+            if (handles[i] == INVALID_HANDLE_VALUE)
+            {
+                printf("# %s: open %ld of %ld failed: %lu\n", kinds[kind], i + 1, count, GetLastError());
+                break;
+            }
+            opened++;
+            if (kind == 1 && !PostQueuedCompletionStatus(handles[i], 0, i, NULL))
+            {
+                printf("# post to port %ld failed: %lu\n", i + 1, GetLastError());
+                break;
+            }
+            ret = WaitForSingleObject(handles[i], 0);
+            if (ret != WAIT_OBJECT_0)
+            {
+                printf("# %s: wait on handle %ld returned %lu, error %lu\n", kinds[kind], i + 1, ret, GetLastError());
+                break;
+            }
         }
-        opened++;
-        ret = WaitForSingleObject(handles[i], 0);
-        if (ret != WAIT_OBJECT_0)
-        {
-            printf("# wait on file handle %ld returned %lu, error %lu\n", i + 1, ret, GetLastError());
-            break;
-        }
+        printf("%sok %u %ld of %ld %s opened and waited on\n", opened == count ? "" : "not ", ++test,
+               opened, count, kinds[kind]);
+        failed |= opened != count;
+
+        many = time_requests(event, requests);
+        printf("# result: %s=%.0f\n", results[kind], many);
+        printf("%sok %u request with %ld waited-on %s: %.0f ns\n", many < 0 ? "not " : "", ++test,
+               opened, kinds[kind], many);
+        failed |= many < 0;
+        for (i = 0; i < opened; i++) CloseHandle(handles[i]);
     }
-    printf("%sok 1 %ld of %ld file handles opened and waited on\n", opened == count ? "" : "not ", opened, count);
-    failed |= opened != count;
 
-    many = time_requests(event, requests);
-    printf("# result: request_many_ns=%.0f\n", many);
-    printf("%sok 2 request with %ld waited file handles: %.0f ns\n", many < 0 ? "not " : "", opened, many);
-    failed |= many < 0;
-
-    for (i = 0; i < opened; i++) CloseHandle(handles[i]);
     base = time_requests(event, requests);
     printf("# result: request_ns=%.0f\n", base);
-    printf("%sok 3 request with no other handle: %.0f ns (with the handles: %.2fx)\n",
-           base < 0 ? "not " : "", base, base > 0 ? many / base : 0.0);
+    printf("%sok %u request with no other handle: %.0f ns\n", base < 0 ? "not " : "", ++test, base);
     failed |= base < 0;
 
     DeleteFileW(path);
