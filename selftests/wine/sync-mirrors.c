@@ -472,11 +472,7 @@ static void pulse_without_waiters(void)
     CloseHandle(autoev);
 }
 
-static const struct
-{
-    const char *name;
-    void (*func)(void);
-} cases[] =
+static const struct tap_case cases[] =
 {
     { "completion_port_state", completion_port_state },
     { "change_notification_state", change_notification_state },
@@ -493,17 +489,5 @@ static const struct
 
 int main(void)
 {
-    unsigned int i, n = sizeof(cases) / sizeof(cases[0]);
-
-    setvbuf(stdout, NULL, _IONBF, 0);
-    printf("TAP version 13\n1..%u\n", n);
-    for (i = 0; i < n; i++)
-    {
-        checks_failed_in_case = 0;
-        cases[i].func();
-        if (checks_failed_in_case) failures++;
-        printf("%sok %u %s\n", checks_failed_in_case ? "not " : "", i + 1, cases[i].name);
-    }
-    printf("# %u passed, %d failed\n", n - failures, failures);
-    return failures ? 1 : 0;
+    return run_tap_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -907,11 +907,7 @@ static void file_handle_state(void)
     CloseHandle(server);
 }
 
-static const struct
-{
-    const char *name;
-    void (*func)(void);
-} cases[] =
+static const struct tap_case cases[] =
 {
     { "manual_event", manual_event },
     { "auto_event", auto_event },
@@ -938,18 +934,5 @@ static const struct
 
 int main(void)
 {
-    unsigned int i, n = sizeof(cases) / sizeof(cases[0]);
-
-
-    setvbuf(stdout, NULL, _IONBF, 0);
-    printf("TAP version 13\n1..%u\n", n);
-    for (i = 0; i < n; i++)
-    {
-        checks_failed_in_case = 0;
-        cases[i].func();
-        if (checks_failed_in_case) failures++;
-        printf("%sok %u %s\n", checks_failed_in_case ? "not " : "", i + 1, cases[i].name);
-    }
-    printf("# %u passed, %d failed\n", n - failures, failures);
-    return failures ? 1 : 0;
+    return run_tap_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }

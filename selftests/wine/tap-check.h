@@ -28,4 +28,30 @@ static int failures, checks_failed_in_case;
     } \
 } while (0)
 
+/* a case: its name in the TAP output and the function that runs it */
+struct tap_case
+{
+    const char *name;
+    void (*func)(void);
+};
+
+/* runs the N cases in order and prints TAP and the totals; returns the
+ * exit status: 1 if any case failed */
+static inline int run_tap_cases(const struct tap_case *cases, unsigned int n)
+{
+    unsigned int i;
+
+    setvbuf(stdout, NULL, _IONBF, 0);
+    printf("TAP version 13\n1..%u\n", n);
+    for (i = 0; i < n; i++)
+    {
+        checks_failed_in_case = 0;
+        cases[i].func();
+        if (checks_failed_in_case) failures++;
+        printf("%sok %u %s\n", checks_failed_in_case ? "not " : "", i + 1, cases[i].name);
+    }
+    printf("# %u passed, %d failed\n", n - failures, failures);
+    return failures ? 1 : 0;
+}
+
 #endif
