@@ -10,8 +10,8 @@
  * NtQueryObject's handle flags) and closes them; does that for three
  * kinds in turn: handles to one file, each a file object of its own,
  * completion ports holding a packet each, and handles to the named pipe
- * device itself (\\.\pipe, a device file whose fd's user is the device;
- * \\.\pipe\ would open its root directory, an object of another kind).
+ * device itself (\\.\pipe, each a device file of its own; \\.\pipe\
+ * would open the device's root directory, an object of another kind).
  * Then times the requests again with none of them, as the baseline
  * (taken last: by then the services Wine starts with the prefix have
  * settled).  A server that looks at every signaled object after each
