@@ -4,7 +4,8 @@
  * waited on together with events, mutexes and semaphores; and wait
  * semantics that hold however a Wine implements them: handle values
  * reused for another object, recursive mutexes in a wait-all, abandoned
- * mutexes in a wait-all, and what a wait-any consumes.
+ * mutexes in a wait-all, and what a wait-any consumes; and a debug object
+ * as a debugger takes and continues its events.
  *
  * Under the patched Wine a wait on such a mix runs in the kernel, on
  * kernel events that mirror the server's objects; each case checks that
@@ -454,6 +455,71 @@ static void signal_and_wait_fails_first(void)
     CloseHandle(mutex);
 }
 
+/*
+ * A debug object is signaled while it holds an event the debugger can
+ * take.  Taking one leaves it unsignaled: the debuggee's threads wait
+ * for the reply, and its other events with them.  Continuing lets the
+ * next one in.  The debuggee is this program, run with "child".
+ */
+static void debug_object_state(void)
+{
+    HANDLE (WINAPI *get_debug_object)(void) =
+        (void *)GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "DbgUiGetThreadDebugObject");
+    HANDLE ev = CreateEventW(NULL, FALSE, FALSE, NULL);
+    STARTUPINFOA si;
+    PROCESS_INFORMATION pi;
+    char path[MAX_PATH], cmd[MAX_PATH + 16];
+    unsigned int events = 0;
+    BOOL exited = FALSE;
+    HANDLE objs[2];
+    DEBUG_EVENT de;
+    DWORD ret;
+
+    check(get_debug_object != NULL, "no DbgUiGetThreadDebugObject in ntdll");
+    if (!get_debug_object) return;
+    memset(&si, 0, sizeof(si));
+    si.cb = sizeof(si);
+    GetModuleFileNameA(NULL, path, sizeof(path));
+    snprintf(cmd, sizeof(cmd), "\"%s\" child", path);
+    if (!CreateProcessA(NULL, cmd, NULL, NULL, FALSE, DEBUG_ONLY_THIS_PROCESS, NULL, NULL, &si, &pi))
+    {
+        check(0, "CreateProcess failed %lu", GetLastError());
+        return;
+    }
+    objs[0] = ev;
+    objs[1] = get_debug_object();
+    check(objs[1] != NULL, "no debug object");
+    while (!exited && events < 1000)
+    {
+        ret = WaitForMultipleObjects(2, objs, FALSE, 30000);
+        check(ret == WAIT_OBJECT_0 + 1, "before event %u: wait returned %lu", events, ret);
+        if (ret != WAIT_OBJECT_0 + 1) break;
+        if (!WaitForDebugEvent(&de, 0))
+        {
+            check(0, "signaled, but no debug event %u to take: error %lu", events, GetLastError());
+            break;
+        }
+        events++;
+        exited = de.dwDebugEventCode == EXIT_PROCESS_DEBUG_EVENT;
+        ret = WaitForMultipleObjects(2, objs, FALSE, 0);
+        check(ret == WAIT_TIMEOUT, "event %u (code %lu) taken: wait returned %lu",
+              events, de.dwDebugEventCode, ret);
+        if (de.dwDebugEventCode == CREATE_PROCESS_DEBUG_EVENT && de.u.CreateProcessInfo.hFile)
+            CloseHandle(de.u.CreateProcessInfo.hFile);
+        if (de.dwDebugEventCode == LOAD_DLL_DEBUG_EVENT && de.u.LoadDll.hFile)
+            CloseHandle(de.u.LoadDll.hFile);
+        check(ContinueDebugEvent(de.dwProcessId, de.dwThreadId, DBG_CONTINUE),
+              "ContinueDebugEvent failed %lu", GetLastError());
+    }
+    check(exited, "no exit event after %u events", events);
+    printf("# debug_object_state: %u debug events\n", events);
+    if (!exited) TerminateProcess(pi.hProcess, 1);
+    check(WaitForSingleObject(pi.hProcess, 30000) == WAIT_OBJECT_0, "the debuggee did not end");
+    CloseHandle(pi.hThread);
+    CloseHandle(pi.hProcess);
+    CloseHandle(ev);
+}
+
 /* PulseEvent with no waiter leaves an event unsignaled, whatever its state. */
 static void pulse_without_waiters(void)
 {
@@ -485,9 +551,12 @@ static const struct tap_case cases[] =
     { "timer_set_resets", timer_set_resets },
     { "signal_and_wait_fails_first", signal_and_wait_fails_first },
     { "pulse_without_waiters", pulse_without_waiters },
+    { "debug_object_state", debug_object_state },
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
+    /* debug_object_state's debuggee */
+    if (argc > 1 && !strcmp(argv[1], "child")) return 0;
     return run_tap_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
