@@ -7,19 +7,20 @@
  * Opens HANDLES signaled handles of one kind (default 10000) and waits on
  * each once, so that the patched Wine gives each a kernel mirror; times
  * REQUESTS calls of GetHandleInformation (one server round trip each:
- * NtQueryObject's handle flags) and closes them; does that for three
+ * NtQueryObject's handle flags) and closes them; does that for four
  * kinds in turn: handles to one file, each a file object of its own,
- * completion ports holding a packet each, and handles to the named pipe
+ * completion ports holding a packet each, handles to the named pipe
  * device itself (\\.\pipe, each a device file of its own; \\.\pipe\
- * would open the device's root directory, an object of another kind).
+ * would open the device's root directory, an object of another kind),
+ * and job objects terminated while empty (signaled for good).
  * Then times the requests again with none of them, as the baseline
  * (taken last: by then the services Wine starts with the prefix have
  * settled).  A server that looks at every signaled object after each
  * request pays for all of them on every request.
  *
  * Prints TAP and "# result: NAME=VALUE" lines (request_ns for the baseline,
- * request_many_ns, request_many_ports_ns and request_many_devices_ns: the
- * median of 5 batches, in ns per request), which
+ * request_many_ns, request_many_ports_ns, request_many_devices_ns and
+ * request_many_jobs_ns: the median of 5 batches, in ns per request), which
  * scripts/guest/wine-sync-bench reads.  The server needs room for two fds
  * per handle: run it with "ulimit -n" raised.
  *
@@ -56,9 +57,9 @@ static double time_requests(HANDLE handle, long requests)
 int main(int argc, char **argv)
 {
     static const char * const kinds[] = { "file handles", "completion ports holding a packet",
-                                          "named pipe device handles" };
+                                          "named pipe device handles", "terminated jobs" };
     static const char * const results[] = { "request_many_ns", "request_many_ports_ns",
-                                            "request_many_devices_ns" };
+                                            "request_many_devices_ns", "request_many_jobs_ns" };
     long count = argc > 1 ? atol(argv[1]) : 10000;
     long requests = argc > 2 ? atol(argv[2]) : 5000;
     WCHAR dir[MAX_PATH], path[MAX_PATH];
@@ -68,7 +69,7 @@ int main(int argc, char **argv)
     int failed = 0;
 
     setvbuf(stdout, NULL, _IONBF, 0);
-    printf("TAP version 13\n1..7\n");
+    printf("TAP version 13\n1..9\n");
     if (count < 1 || requests < 1 || !(handles = calloc(count, sizeof(*handles))))
     {
         printf("Bail out! usage: request-cost.exe [HANDLES [REQUESTS]]\n");
@@ -78,7 +79,7 @@ int main(int argc, char **argv)
     event = CreateEventW(NULL, TRUE, FALSE, NULL);
     GetTempPathW(MAX_PATH, dir);
     GetTempFileNameW(dir, L"krc", 0, path);
-    for (kind = 0; kind < 3; kind++)
+    for (kind = 0; kind < 4; kind++)
     {
         long i, opened = 0;
 
@@ -89,6 +90,11 @@ int main(int argc, char **argv)
             if (kind == 1)
             {
                 handles[i] = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1);
+                if (!handles[i]) handles[i] = INVALID_HANDLE_VALUE;
+            }
+            else if (kind == 3)
+            {
+                handles[i] = CreateJobObjectW(NULL, NULL);
                 if (!handles[i]) handles[i] = INVALID_HANDLE_VALUE;
             }
             else
@@ -104,6 +110,11 @@ int main(int argc, char **argv)
             if (kind == 1 && !PostQueuedCompletionStatus(handles[i], 0, i, NULL))
             {
                 printf("# post to port %ld failed: %lu\n", i + 1, GetLastError());
+                break;
+            }
+            if (kind == 3 && !TerminateJobObject(handles[i], 0))
+            {
+                printf("# terminating job %ld failed: %lu\n", i + 1, GetLastError());
                 break;
             }
             ret = WaitForSingleObject(handles[i], 0);
