@@ -27,6 +27,7 @@
 #include <string.h>
 #include <windows.h>
 
+#include "condrv.h"
 #include "tap-check.h"
 
 /* after a delay, post a packet to a completion port or set an event */
@@ -457,9 +458,11 @@ static void signal_and_wait_fails_first(void)
 
 /*
  * A debug object is signaled while it holds an event the debugger can
- * take.  Taking one leaves it unsignaled: the debuggee's threads wait
- * for the reply, and its other events with them.  Continuing lets the
- * next one in.  The debuggee is this program, run with "child".
+ * take.  Once the debugger has taken one, the debuggee waits for the
+ * reply and has no other event to give: a wait for one finds none and
+ * leaves the object unsignaled (Windows may keep it signaled until such
+ * a wait, Wine resets it at once; either passes).  Continuing lets the
+ * next event in.  The debuggee is this program, run with "child".
  */
 static void debug_object_state(void)
 {
@@ -471,8 +474,8 @@ static void debug_object_state(void)
     char path[MAX_PATH], cmd[MAX_PATH + 16];
     unsigned int events = 0;
     BOOL exited = FALSE;
+    DEBUG_EVENT de, next;
     HANDLE objs[2];
-    DEBUG_EVENT de;
     DWORD ret;
 
     check(get_debug_object != NULL, "no DbgUiGetThreadDebugObject in ntdll");
@@ -501,6 +504,8 @@ static void debug_object_state(void)
         }
         events++;
         exited = de.dwDebugEventCode == EXIT_PROCESS_DEBUG_EVENT;
+        check(!WaitForDebugEvent(&next, 0), "event %u (code %lu) taken: another one, code %lu",
+              events, de.dwDebugEventCode, next.dwDebugEventCode);
         ret = WaitForMultipleObjects(2, objs, FALSE, 0);
         check(ret == WAIT_TIMEOUT, "event %u (code %lu) taken: wait returned %lu",
               events, de.dwDebugEventCode, ret);
@@ -517,6 +522,34 @@ static void debug_object_state(void)
     check(WaitForSingleObject(pi.hProcess, 30000) == WAIT_OBJECT_0, "the debuggee did not end");
     CloseHandle(pi.hThread);
     CloseHandle(pi.hProcess);
+    CloseHandle(ev);
+}
+
+/*
+ * Wine's console server object (what a console host waits on) is
+ * signaled while it has no console, and then while it holds requests:
+ * opening its console takes it out of the first state.
+ */
+static void console_server_state(void)
+{
+    HANDLE ev = CreateEventW(NULL, FALSE, FALSE, NULL);
+    HANDLE objs[2] = { ev, open_condrv(NULL, L"\\Device\\ConDrv\\Server") };
+    HANDLE console;
+    DWORD ret;
+
+    check(objs[1] != NULL, "cannot open a console server");
+    if (!objs[1]) return;
+    ret = WaitForMultipleObjects(2, objs, FALSE, 0);
+    check(ret == WAIT_OBJECT_0 + 1, "a server without a console: wait returned %lu", ret);
+    console = open_condrv(objs[1], L"Reference");
+    check(console != NULL, "cannot open the server's console");
+    ret = WaitForMultipleObjects(2, objs, FALSE, 0);
+    check(ret == WAIT_TIMEOUT, "a server with its console and no request: wait returned %lu", ret);
+    check(SetEvent(ev), "SetEvent failed %lu", GetLastError());
+    ret = WaitForMultipleObjects(2, objs, FALSE, 0);
+    check(ret == WAIT_OBJECT_0, "the event: wait returned %lu", ret);
+    if (console) CloseHandle(console);
+    CloseHandle(objs[1]);
     CloseHandle(ev);
 }
 
@@ -552,6 +585,7 @@ static const struct tap_case cases[] =
     { "signal_and_wait_fails_first", signal_and_wait_fails_first },
     { "pulse_without_waiters", pulse_without_waiters },
     { "debug_object_state", debug_object_state },
+    { "console_server_state", console_server_state },
 };
 
 int main(int argc, char **argv)
