@@ -12,15 +12,18 @@
  * completion ports holding a packet each, handles to the named pipe
  * device itself (\\.\pipe, each a device file of its own; \\.\pipe\
  * would open the device's root directory, an object of another kind),
- * and job objects terminated while empty (signaled for good).
+ * job objects terminated while empty (signaled for good), and console
+ * servers (signaled while they have no console; any process can open
+ * one, \\Device\\ConDrv\\Server).
  * Then times the requests again with none of them, as the baseline
  * (taken last: by then the services Wine starts with the prefix have
  * settled).  A server that looks at every signaled object after each
  * request pays for all of them on every request.
  *
  * Prints TAP and "# result: NAME=VALUE" lines (request_ns for the baseline,
- * request_many_ns, request_many_ports_ns, request_many_devices_ns and
- * request_many_jobs_ns: the median of 5 batches, in ns per request), which
+ * request_many_ns, request_many_ports_ns, request_many_devices_ns,
+ * request_many_jobs_ns and request_many_consoles_ns: the median of 5
+ * batches, in ns per request), which
  * scripts/guest/wine-sync-bench reads.  The server needs room for two fds
  * per handle: run it with "ulimit -n" raised.
  *
@@ -37,6 +40,7 @@
 #include <windows.h>
 
 #include "bench-batches.h"
+#include "condrv.h"
 
 /* one server round trip: NtQueryObject's handle flags */
 static int request(void *handle)
@@ -57,9 +61,11 @@ static double time_requests(HANDLE handle, long requests)
 int main(int argc, char **argv)
 {
     static const char * const kinds[] = { "file handles", "completion ports holding a packet",
-                                          "named pipe device handles", "terminated jobs" };
+                                          "named pipe device handles", "terminated jobs",
+                                          "console servers" };
     static const char * const results[] = { "request_many_ns", "request_many_ports_ns",
-                                            "request_many_devices_ns", "request_many_jobs_ns" };
+                                            "request_many_devices_ns", "request_many_jobs_ns",
+                                            "request_many_consoles_ns" };
     long count = argc > 1 ? atol(argv[1]) : 10000;
     long requests = argc > 2 ? atol(argv[2]) : 5000;
     WCHAR dir[MAX_PATH], path[MAX_PATH];
@@ -69,7 +75,7 @@ int main(int argc, char **argv)
     int failed = 0;
 
     setvbuf(stdout, NULL, _IONBF, 0);
-    printf("TAP version 13\n1..9\n");
+    printf("TAP version 13\n1..11\n");
     if (count < 1 || requests < 1 || !(handles = calloc(count, sizeof(*handles))))
     {
         printf("Bail out! usage: request-cost.exe [HANDLES [REQUESTS]]\n");
@@ -79,7 +85,7 @@ int main(int argc, char **argv)
     event = CreateEventW(NULL, TRUE, FALSE, NULL);
     GetTempPathW(MAX_PATH, dir);
     GetTempFileNameW(dir, L"krc", 0, path);
-    for (kind = 0; kind < 4; kind++)
+    for (kind = 0; kind < 5; kind++)
     {
         long i, opened = 0;
 
@@ -95,6 +101,11 @@ int main(int argc, char **argv)
             else if (kind == 3)
             {
                 handles[i] = CreateJobObjectW(NULL, NULL);
+                if (!handles[i]) handles[i] = INVALID_HANDLE_VALUE;
+            }
+            else if (kind == 4)
+            {
+                handles[i] = open_condrv(NULL, L"\\Device\\ConDrv\\Server");
                 if (!handles[i]) handles[i] = INVALID_HANDLE_VALUE;
             }
             else
