@@ -7,14 +7,14 @@
  * Opens HANDLES signaled handles of one kind (default 10000) and waits on
  * each once, so that the patched Wine gives each a kernel mirror; times
  * REQUESTS calls of GetHandleInformation (one server round trip each:
- * NtQueryObject's handle flags) and closes them; does that for four
+ * NtQueryObject's handle flags) and closes them; does that for five
  * kinds in turn: handles to one file, each a file object of its own,
  * completion ports holding a packet each, handles to the named pipe
  * device itself (\\.\pipe, each a device file of its own; \\.\pipe\
  * would open the device's root directory, an object of another kind),
  * job objects terminated while empty (signaled for good), and console
  * servers (signaled while they have no console; any process can open
- * one, \\Device\\ConDrv\\Server).
+ * one, \Device\ConDrv\Server).
  * Then times the requests again with none of them, as the baseline
  * (taken last: by then the services Wine starts with the prefix have
  * settled).  A server that looks at every signaled object after each
@@ -42,6 +42,8 @@
 #include "bench-batches.h"
 #include "condrv.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* one server round trip: NtQueryObject's handle flags */
 static int request(void *handle)
 {
@@ -58,24 +60,75 @@ static double time_requests(HANDLE handle, long requests)
     return median_of_batches(requests, request, handle, 1e9);
 }
 
+/* the file that every handle of the first kind opens */
+static WCHAR path[MAX_PATH];
+
+static HANDLE open_file(void)
+{
+    return CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                       NULL, OPEN_EXISTING, 0, NULL);
+}
+
+static HANDLE open_port(void)
+{
+    return CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1);
+}
+
+static BOOL post_packet(HANDLE port)
+{
+    return PostQueuedCompletionStatus(port, 0, 0, NULL);
+}
+
+static HANDLE open_pipe_device(void)
+{
+    return CreateFileW(L"\\\\.\\pipe", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                       NULL, OPEN_EXISTING, 0, NULL);
+}
+
+static HANDLE open_job(void)
+{
+    return CreateJobObjectW(NULL, NULL);
+}
+
+static BOOL terminate_job(HANDLE job)
+{
+    return TerminateJobObject(job, 0);
+}
+
+static HANDLE open_console_server(void)
+{
+    return open_condrv(NULL, L"\\Device\\ConDrv\\Server");
+}
+
+/* a kind of handle: how to open one (NULL or INVALID_HANDLE_VALUE on
+ * failure) and make its object signaled (NULL: it is once opened) */
+static const struct kind
+{
+    const char *name;
+    const char *result;
+    HANDLE (*open)(void);
+    BOOL (*signal)(HANDLE handle);
+} kinds[] =
+{
+    { "file handles", "request_many_ns", open_file, NULL },
+    { "completion ports holding a packet", "request_many_ports_ns", open_port, post_packet },
+    { "named pipe device handles", "request_many_devices_ns", open_pipe_device, NULL },
+    { "terminated jobs", "request_many_jobs_ns", open_job, terminate_job },
+    { "console servers", "request_many_consoles_ns", open_console_server, NULL },
+};
+
 int main(int argc, char **argv)
 {
-    static const char * const kinds[] = { "file handles", "completion ports holding a packet",
-                                          "named pipe device handles", "terminated jobs",
-                                          "console servers" };
-    static const char * const results[] = { "request_many_ns", "request_many_ports_ns",
-                                            "request_many_devices_ns", "request_many_jobs_ns",
-                                            "request_many_consoles_ns" };
     long count = argc > 1 ? atol(argv[1]) : 10000;
     long requests = argc > 2 ? atol(argv[2]) : 5000;
-    WCHAR dir[MAX_PATH], path[MAX_PATH];
+    WCHAR dir[MAX_PATH];
     HANDLE event, *handles;
     unsigned int kind, test = 0;
     double base, many;
     int failed = 0;
 
     setvbuf(stdout, NULL, _IONBF, 0);
-    printf("TAP version 13\n1..11\n");
+    printf("TAP version 13\n1..%u\n", (unsigned int)(2 * ARRAY_SIZE(kinds) + 1));
     if (count < 1 || requests < 1 || !(handles = calloc(count, sizeof(*handles))))
     {
         printf("Bail out! usage: request-cost.exe [HANDLES [REQUESTS]]\n");
@@ -85,64 +138,42 @@ int main(int argc, char **argv)
     event = CreateEventW(NULL, TRUE, FALSE, NULL);
     GetTempPathW(MAX_PATH, dir);
     GetTempFileNameW(dir, L"krc", 0, path);
-    for (kind = 0; kind < 5; kind++)
+    for (kind = 0; kind < ARRAY_SIZE(kinds); kind++)
     {
+        const struct kind *k = &kinds[kind];
         long i, opened = 0;
 
         for (i = 0; i < count; i++)
         {
             DWORD ret;
 
-            if (kind == 1)
+            handles[i] = k->open();
+            if (!handles[i] || handles[i] == INVALID_HANDLE_VALUE)
             {
-                handles[i] = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1);
-                if (!handles[i]) handles[i] = INVALID_HANDLE_VALUE;
-            }
-            else if (kind == 3)
-            {
-                handles[i] = CreateJobObjectW(NULL, NULL);
-                if (!handles[i]) handles[i] = INVALID_HANDLE_VALUE;
-            }
-            else if (kind == 4)
-            {
-                handles[i] = open_condrv(NULL, L"\\Device\\ConDrv\\Server");
-                if (!handles[i]) handles[i] = INVALID_HANDLE_VALUE;
-            }
-            else
-                handles[i] = CreateFileW(kind ? L"\\\\.\\pipe" : path, GENERIC_READ,
-                                         FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                                         NULL, OPEN_EXISTING, 0, NULL);
-            if (handles[i] == INVALID_HANDLE_VALUE)
-            {
-                printf("# %s: open %ld of %ld failed: %lu\n", kinds[kind], i + 1, count, GetLastError());
+                printf("# %s: open %ld of %ld failed: %lu\n", k->name, i + 1, count, GetLastError());
                 break;
             }
             opened++;
-            if (kind == 1 && !PostQueuedCompletionStatus(handles[i], 0, i, NULL))
+            if (k->signal && !k->signal(handles[i]))
             {
-                printf("# post to port %ld failed: %lu\n", i + 1, GetLastError());
-                break;
-            }
-            if (kind == 3 && !TerminateJobObject(handles[i], 0))
-            {
-                printf("# terminating job %ld failed: %lu\n", i + 1, GetLastError());
+                printf("# %s: signaling %ld failed: %lu\n", k->name, i + 1, GetLastError());
                 break;
             }
             ret = WaitForSingleObject(handles[i], 0);
             if (ret != WAIT_OBJECT_0)
             {
-                printf("# %s: wait on handle %ld returned %lu, error %lu\n", kinds[kind], i + 1, ret, GetLastError());
+                printf("# %s: wait on handle %ld returned %lu, error %lu\n", k->name, i + 1, ret, GetLastError());
                 break;
             }
         }
         printf("%sok %u %ld of %ld %s opened and waited on\n", opened == count ? "" : "not ", ++test,
-               opened, count, kinds[kind]);
+               opened, count, k->name);
         failed |= opened != count;
 
         many = time_requests(event, requests);
-        printf("# result: %s=%.0f\n", results[kind], many);
+        printf("# result: %s=%.0f\n", k->result, many);
         printf("%sok %u request with %ld waited-on %s: %.0f ns\n", many < 0 ? "not " : "", ++test,
-               opened, kinds[kind], many);
+               opened, k->name, many);
         failed |= many < 0;
         for (i = 0; i < opened; i++) CloseHandle(handles[i]);
     }
