@@ -28,7 +28,7 @@ help:
 	@echo "make wine        build the patched Wine parts into the guest root"
 	@echo "make checkpatch  checkpatch.pl --strict on every kernel patch"
 	@echo "make robot       the kernel test robot's builds and checks on the series (ROBOT_EACH=1: every patch)"
-	@echo "make series      postable series (fixes, timers, sections) in OUT (default build/series/out)"
+	@echo "make series      postable series (fixes, timers, waits, sections) in OUT (default build/series/out)"
 	@echo "make series-check  make series, then b4 am and git am on each; ready-to-post checks"
 	@echo "make export      write kernel-src/ and wine-src/ commits back into patches/"
 	@echo "Variables: KERNEL_SRC=/path/to/linux, KWINE_FLAVOURS='plain debug',"
