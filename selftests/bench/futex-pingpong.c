@@ -5,7 +5,8 @@
  *
  *   futex-pingpong [ROUND_TRIPS]     (default 100000)
  *
- * Prints TAP and "# result: futex_pingpong_ns=<ns per round trip>".
+ * Prints TAP and "# result: futex_pingpong_ns=<ns per round trip>", the
+ * median of 5 batches (batches.h).
  *
  * Copyright 2026 the kwine developers
  */
@@ -19,6 +20,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "batches.h"
 
 /* An auto-reset event: set wakes one waiter, a wait consumes the signal. */
 struct event {
@@ -74,20 +77,12 @@ static void *pong_thread(void *arg)
 	return NULL;
 }
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
 int main(int argc, char **argv)
 {
 	pthread_t thread;
 	void *thread_ret = NULL;
-	long i, done = 0;
-	double start, end;
+	long i, done = 0, per;
+	double start, end, batch, cost[BATCHES];
 
 	if (argc > 1)
 		rounds = strtol(argv[1], NULL, 0);
@@ -97,11 +92,13 @@ int main(int argc, char **argv)
 		printf("# usage: futex-pingpong [ROUND_TRIPS]\nnot ok 1 futex_pingpong\n");
 		return 2;
 	}
+	rounds = whole_batches(rounds);
+	per = rounds / BATCHES;
 	if (pthread_create(&thread, NULL, pong_thread, NULL)) {
 		printf("# pthread_create failed\nnot ok 1 futex_pingpong\n");
 		return 1;
 	}
-	start = now_ns();
+	start = batch = now_ns();
 	for (i = 0; i < rounds; i++) {
 		event_set(&ping);
 		if (event_wait(&pong)) {
@@ -109,6 +106,11 @@ int main(int argc, char **argv)
 			break;
 		}
 		done++;
+		if (done % per == 0) {
+			end = now_ns();
+			cost[done / per - 1] = (end - batch) / per;
+			batch = end;
+		}
 	}
 	end = now_ns();
 	if (done < rounds)
@@ -118,8 +120,9 @@ int main(int argc, char **argv)
 		printf("# %ld of %ld round trips\nnot ok 1 futex_pingpong\n", done, rounds);
 		return 1;
 	}
-	printf("# %ld round trips in %.3f s\n", rounds, (end - start) / 1e9);
-	printf("# result: futex_pingpong_ns=%.0f\n", (end - start) / rounds);
+	printf("# %ld round trips in %.3f s, %.0f ns each\n", rounds, (end - start) / 1e9,
+	       (end - start) / rounds);
+	printf("# result: futex_pingpong_ns=%.0f\n", median_cost(cost));
 	printf("ok 1 futex_pingpong\n");
 	return 0;
 }

@@ -7,7 +7,8 @@
  *
  *   ntsync-pingpong [ROUND_TRIPS]     (default 100000)
  *
- * Prints TAP and "# result: ntsync_pingpong_ns=<ns per round trip>".
+ * Prints TAP and "# result: ntsync_pingpong_ns=<ns per round trip>", the
+ * median of 5 batches (batches.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/ntsync.h>
+
+#include "batches.h"
 
 static int dev, ping, pong;
 static long rounds = 100000;
@@ -57,25 +60,19 @@ static void *pong_thread(void *arg)
 	return NULL;
 }
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
 int main(int argc, char **argv)
 {
 	struct ntsync_event_args ev = { 0 };
 	pthread_t t;
 	void *ret;
-	double start, ns;
-	long i;
+	double start, batch, end, cost[BATCHES];
+	long i, per;
 
 	if (argc > 1)
 		rounds = atol(argv[1]);
 	printf("TAP version 13\n1..1\n");
+	rounds = whole_batches(rounds);
+	per = rounds / BATCHES;
 	dev = open("/dev/ntsync", O_RDWR | O_CLOEXEC);
 	ping = dev < 0 ? -1 : ioctl(dev, NTSYNC_IOC_CREATE_EVENT, &ev);
 	pong = dev < 0 ? -1 : ioctl(dev, NTSYNC_IOC_CREATE_EVENT, &ev);
@@ -87,21 +84,28 @@ int main(int argc, char **argv)
 		printf("not ok 1 ntsync_pingpong # pthread_create\n");
 		return 1;
 	}
-	start = now_ns();
+	start = batch = now_ns();
 	for (i = 0; i < rounds; i++) {
 		if (set(ping) || wait_one(pong)) {
 			printf("not ok 1 ntsync_pingpong # round %ld: %s\n", i,
 			       strerror(errno));
 			return 1;
 		}
+		if ((i + 1) % per == 0) {
+			end = now_ns();
+			cost[(i + 1) / per - 1] = (end - batch) / per;
+			batch = end;
+		}
 	}
-	ns = (now_ns() - start) / rounds;
+	end = now_ns();
 	pthread_join(t, &ret);
 	if (ret) {
 		printf("not ok 1 ntsync_pingpong # the other thread failed\n");
 		return 1;
 	}
-	printf("# result: ntsync_pingpong_ns=%.0f\n", ns);
+	printf("# %ld round trips in %.3f s, %.0f ns each\n", rounds, (end - start) / 1e9,
+	       (end - start) / rounds);
+	printf("# result: ntsync_pingpong_ns=%.0f\n", median_cost(cost));
 	printf("ok 1 ntsync_pingpong\n");
 	return 0;
 }
