@@ -66,6 +66,39 @@ static int debug_port_state(HANDLE process)
     return -1;
 }
 
+/* answer the debug events of both debuggees until both have exited, as
+ * a debugger must: on NT a debuggee's last thread waits for the answer
+ * to its exit event */
+static BOOL run_debug_events(DWORD a, DWORD b)
+{
+    BOOL a_done = FALSE, b_done = FALSE;
+    DEBUG_EVENT ev;
+
+    while (!a_done || !b_done)
+    {
+        if (!WaitForDebugEvent(&ev, 10000))
+        {
+            printf("# WaitForDebugEvent: error %lu\n", GetLastError());
+            return FALSE;
+        }
+        if (ev.dwDebugEventCode == CREATE_PROCESS_DEBUG_EVENT && ev.u.CreateProcessInfo.hFile)
+            CloseHandle(ev.u.CreateProcessInfo.hFile);
+        if (ev.dwDebugEventCode == LOAD_DLL_DEBUG_EVENT && ev.u.LoadDll.hFile)
+            CloseHandle(ev.u.LoadDll.hFile);
+        if (ev.dwDebugEventCode == EXIT_PROCESS_DEBUG_EVENT)
+        {
+            if (ev.dwProcessId == a) a_done = TRUE;
+            if (ev.dwProcessId == b) b_done = TRUE;
+        }
+        if (!ContinueDebugEvent(ev.dwProcessId, ev.dwThreadId, DBG_CONTINUE))
+        {
+            printf("# ContinueDebugEvent: error %lu\n", GetLastError());
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 static void test_closed_after_exit(void)
 {
     PROCESS_INFORMATION a, b;
@@ -83,12 +116,13 @@ static void test_closed_after_exit(void)
 
     check(TerminateProcess(a.hProcess, 3), "TerminateProcess a: error %lu", GetLastError());
     check(TerminateProcess(b.hProcess, 3), "TerminateProcess b: error %lu", GetLastError());
+    check(run_debug_events(a.dwProcessId, b.dwProcessId), "the debuggees' events did not end with their exit");
     check(WaitForSingleObject(a.hProcess, 10000) == WAIT_OBJECT_0, "debuggee a did not exit");
     check(WaitForSingleObject(b.hProcess, 10000) == WAIT_OBJECT_0, "debuggee b did not exit");
     /* not asserted: what a debuggee that has exited reports while the object lives */
     printf("# exited debuggee, debug object open: debug port state %d\n", debug_port_state(b.hProcess));
 
-    /* a: the process goes away before the debug object does */
+    /* a: closed before the debug object, which outlives it */
     CloseHandle(a.hThread);
     CloseHandle(a.hProcess);
 
