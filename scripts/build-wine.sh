@@ -42,6 +42,39 @@ log "wine: syncing sources"
 as_root mkdir -p "$root$bld"
 as_root rsync -a --exclude=/.git "$WINE_SRC/" "$root$bld/"
 
+# make goes by mtimes, and this machine's clock cannot be trusted across
+# sessions (seen on 2026-12-04: an object file stamped hours after the
+# source it was built from, which had changed since, so make kept the
+# stale object).  So a source file whose content is not what the last
+# build compiled is stamped newer than every file of the build tree:
+# C sources and headers only (the configure stamp below covers the
+# files configure reads).  The content of a file is its git blob id (of
+# the working tree's copy for files changed since the index); the first
+# build with this stamps them all.
+sources()
+{
+	local f
+	git -C "$WINE_SRC" ls-files -m > "$KWINE_BUILD/wine-sources.modified"
+	git -C "$WINE_SRC" ls-files -s | awk -F '\t' -v mod="$KWINE_BUILD/wine-sources.modified" '
+		BEGIN { while ((getline line < mod) > 0) m[line] = 1 }
+		!($2 in m) { split($1, a, " "); print a[2] "\t" $2 }'
+	while IFS= read -r f; do
+		[ -f "$WINE_SRC/$f" ] && printf '%s\t%s\n' "$(git -C "$WINE_SRC" hash-object -- "$f")" "$f"
+	done < "$KWINE_BUILD/wine-sources.modified"
+}
+manifest=$root$bld/.kwine-sources
+sources | LC_ALL=C sort > "$KWINE_BUILD/wine-sources.new"
+changed=$(as_root cat "$manifest" 2>/dev/null | LC_ALL=C comm -13 - "$KWINE_BUILD/wine-sources.new" |
+	cut -f2- | grep -E '\.[ch]$' || true)
+if [ -n "$changed" ]; then
+	newest=$(as_root find "$root$bld" -type f -printf '%T@\n' | sort -n | tail -n 1)
+	newest=${newest%.*}
+	stamp=$(date +%s)
+	[ "${newest:-0}" -ge "$stamp" ] && stamp=$((newest + 1))
+	log "wine: $(echo "$changed" | wc -l) source files changed since the last build"
+	(cd "$root$bld" && echo "$changed" | as_root xargs -d '\n' touch -c -d "@$stamp")
+fi
+
 # The ntsync uapi header of our kernel series: the Wine patches build their
 # ntsync support when configure finds <linux/ntsync.h>, and use the timer
 # ioctls if it has them.  Debian's linux-libc-dev lacks both.
@@ -76,6 +109,7 @@ in_root make -C "$bld" -j"$(nproc)" server/wineserver dlls/ntdll/all \
 	dlls/psapi/tests/x86_64-windows/psapi_test.exe \
 	> "$KWINE_BUILD/wine-build.log" 2>&1 ||
 	{ grep -E 'error|Error' "$KWINE_BUILD/wine-build.log" | head -n 30 >&2; die "Wine build failed (log: build/wine-build.log)"; }
+as_root cp "$KWINE_BUILD/wine-sources.new" "$manifest"
 
 # /opt/kwine mirrors Debian's layout (Wine finds its parts by relative
 # paths), hard-linked to stock Wine except for the rebuilt files.

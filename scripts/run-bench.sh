@@ -25,8 +25,10 @@ rounds=$((10#$rounds))
 	die "KWINE_ROUNDS=$rounds: want a number of rounds from 1 to 20"
 KWINE_FLAVOUR=bench KWINE_ROUNDS=$rounds bash "$S/stage-guest.sh" "$root" "$out" "$KWINE_TOP/scripts/guest/bench.tsv"
 # Round-robin TCG and a trusted TSC: see README, "Benchmarks".
-# A round takes about 160 s of guest time; its tests' limits add up to
-# 3000 s.  The guest as a whole gets 1000 s a round.
+# A round takes about 520 s of guest time (447 s of it the Wine sync
+# bench, measured on 2026-12-04), the benchmarks run once about 230 s;
+# a round's tests' limits add up to 4500 s.  The guest as a whole gets
+# 600 s and 1000 s a round.
 rm -f "$logdir/report.counts" "$logdir/floors.counts"
 KWINE_QEMU_TIMEOUT=${KWINE_QEMU_TIMEOUT:-$((600 + 1000 * rounds))} \
 KWINE_TCG_THREAD=single KWINE_CMDLINE="tsc=reliable ${KWINE_CMDLINE:-}" \
