@@ -66,20 +66,24 @@ guest_run()
 }
 
 # 2. One boot: a passing test, one that overruns its timeout, one that
-#    uses most of its limit, then a panic.
+#    uses most of its limit, one that leaves a process running (in a
+#    session of its own, holding the test's output open) and one after
+#    it, then a panic.  QEMU gets 600 s: a guest whose init waited for
+#    the left process would end there, on a timeout.
 panic_and_timeout()
 {
 	local out rc
-	printf 'passes\t30\ttrue\nslow\t3\tsleep 60\nhalf\t10\tsleep 6\npanics\t30\techo c > /proc/sysrq-trigger\nafter_panic\t30\ttrue\n' \
-		> "$work/plan-panic"
+	printf '%s\t%s\t%s\n' passes 30 true slow 3 'sleep 60' half 10 'sleep 6' \
+		leaves 30 'setsid sleep 3000 & echo started' after_leaves 30 true \
+		panics 30 'echo c > /proc/sysrq-trigger' after_panic 30 true > "$work/plan-panic"
 	rc=0
-	out=$(guest_run "$work/plan-panic" "$work/panic") || rc=$?
+	out=$(KWINE_QEMU_TIMEOUT=600 guest_run "$work/plan-panic" "$work/panic") || rc=$?
 	echo "$out" > "$work/panic.report"
 	if [ $rc -eq 0 ]; then
 		result fail panic_fails_run "report passed a panicking guest"
 	elif ! grep -q 'FAIL harness: kernel log clean.*Kernel panic' <<<"$out"; then
 		result fail panic_fails_run "panic not reported: $(tail -n 1 <<<"$out")"
-	elif ! grep -q 'FAIL harness: test 5: no result' <<<"$out"; then
+	elif ! grep -q 'FAIL harness: test 7: no result' <<<"$out"; then
 		result fail panic_fails_run "missing results not reported"
 	else
 		result ok panic_fails_run
@@ -89,6 +93,17 @@ panic_and_timeout()
 		result ok test_timeout_fails
 	else
 		result fail test_timeout_fails "expected 'passes' to pass and 'slow' to time out"
+	fi
+	# What a test leaves running is killed and fails it, within the
+	# grace (10 s), and the next test runs.
+	local took
+	took=$(sed -n 's/^TIME harness: leaves \([0-9]*\)s of 30s$/\1/p' <<<"$out")
+	if grep -q '^FAIL harness: leaves: left processes running: sleep\[' <<<"$out" &&
+	   grep -q '^PASS harness: after_leaves$' <<<"$out" &&
+	   [ -n "$took" ] && [ "$took" -le 25 ]; then
+		result ok left_process_fails_test
+	else
+		result fail left_process_fails_test "want 'leaves' failed within 25 s ('${took:-no time}') and 'after_leaves' run: $(grep -E 'harness: (leaves|after_leaves)' <<<"$out" | tr '\n' ';')"
 	fi
 	# Run times are reported, and a test past half its limit is flagged.
 	if grep -q '^TIME harness: passes [0-9]*s of 30s$' <<<"$out" &&
