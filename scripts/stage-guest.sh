@@ -24,7 +24,8 @@ as_root mkdir -p "$g/bin"
 mkdir -p "$KWINE_BUILD/guest"
 as_root cp "$KWINE_TOP/scripts/guest/init" "$KWINE_TOP/scripts/guest/run-wine" \
 	"$KWINE_TOP/scripts/guest/kmemleak-check" "$KWINE_TOP/scripts/guest/ntsync-used" \
-	"$KWINE_TOP/scripts/guest/wine-sync-bench" "$KWINE_TOP/scripts/guest/module-check" \
+	"$KWINE_TOP/scripts/guest/wine-sync-bench" "$KWINE_TOP/scripts/guest/wine-prefix.sh" \
+	"$KWINE_TOP/scripts/guest/module-check" \
 	"$KWINE_TOP/scripts/guest/lsm-check" "$KWINE_TOP/scripts/guest/pingpong-syscalls" \
 	"$KWINE_TOP/scripts/guest/kunit-results" "$KWINE_TOP/scripts/guest/image-sections" \
 	"$KWINE_TOP/scripts/guest/image-mem-bench" "$KWINE_TOP/scripts/guest/server-exit" "$g/"

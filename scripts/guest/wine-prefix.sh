@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by the guest scripts that need a Wine prefix at rest
+# (wine-conformance, wine-sync-bench); run-wine keeps the prefixes in
+# /root/prefix-stock and /root/prefix-kwine.
+
+# wine_top WINE: where WINE's files are ("" for stock, /opt/kwine)
+wine_top()
+{
+	case $1 in
+	kwine) echo /opt/kwine ;;
+	*) echo ;;
+	esac
+}
+
+# wine_pids WINE: the pids of WINE's processes (its loaders', not its
+# server's), sorted, on one line
+wine_pids()
+{
+	wp_top=$(wine_top "$1")
+	for wp_d in /proc/[0-9]*; do
+		wp_exe=$(readlink "$wp_d/exe" 2>/dev/null) || continue
+		case $wp_exe in
+		"$wp_top"/usr/lib/wine/wine64 | "$wp_top"/usr/lib/wine/wine64-preloader | \
+		"$wp_top"/usr/lib/wine/wine | "$wp_top"/usr/lib/wine/wine-preloader) echo "${wp_d#/proc/}" ;;
+		esac
+	done | sort -n | paste -sd ' '
+}
+
+# wine_settle WINE QUIET MAX: start WINE's server, persistent, and its
+# prefix's services with a first program, then wait until no process of
+# that Wine has started or ended for QUIET seconds (at most MAX).
+# Prints "settled after Ns: K processes" and succeeds, or prints "not
+# settled within MAXs" and fails.  The server stays until it is shut
+# down (wineserver -k, or run-wine without RUN_WINE_KEEP_SERVER), or,
+# should the caller be killed meanwhile, a minute after MAX: left alone,
+# a server exits 3 s after its last program, with the services.
+wine_settle()
+{
+	ws_t0=$(date +%s)
+	WINEPREFIX=/root/prefix-$1 "$(wine_top "$1")/usr/lib/wine/wineserver64" -p$(($3 + 60)) \
+		< /dev/null > /dev/null 2>&1
+	RUN_WINE_KEEP_SERVER=1 timeout -k 10 "$3" "${KWINE_DIR:-${KWINE_GUEST_DIR:-/kwine}}/run-wine" "$1" cmd.exe /c exit \
+		< /dev/null > /dev/null 2>&1
+	ws_quiet=0 ws_last=
+	while [ "$ws_quiet" -lt "$2" ] && [ $(( $(date +%s) - ws_t0 )) -lt "$3" ]; do
+		ws_now=$(wine_pids "$1")
+		if [ -n "$ws_now" ] && [ "$ws_now" = "$ws_last" ]; then
+			ws_quiet=$((ws_quiet + 1))
+		else
+			ws_quiet=0
+		fi
+		ws_last=$ws_now
+		sleep 1
+	done
+	if [ "$ws_quiet" -lt "$2" ]; then
+		echo "not settled within ${3}s"
+		return 1
+	fi
+	echo "settled after $(( $(date +%s) - ws_t0 ))s: $(echo "$ws_last" | wc -w) processes"
+}
