@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Sourced by the guest scripts that need a Wine prefix at rest
 # (wine-conformance, wine-sync-bench); run-wine keeps the prefixes in
-# /root/prefix-stock and /root/prefix-kwine.
+# /root/prefix-stock and /root/prefix-kwine; KWINE_DIR (default /kwine)
+# is where run-wine is, as for the scripts that source this.
 
 # wine_top WINE: where WINE's files are ("" for stock, /opt/kwine)
 wine_top()
@@ -39,7 +40,7 @@ wine_settle()
 	ws_t0=$(date +%s)
 	WINEPREFIX=/root/prefix-$1 "$(wine_top "$1")/usr/lib/wine/wineserver64" -p$(($3 + 60)) \
 		< /dev/null > /dev/null 2>&1
-	RUN_WINE_KEEP_SERVER=1 timeout -k 10 "$3" "${KWINE_DIR:-${KWINE_GUEST_DIR:-/kwine}}/run-wine" "$1" cmd.exe /c exit \
+	RUN_WINE_KEEP_SERVER=1 timeout -k 10 "$3" "${KWINE_DIR:-/kwine}/run-wine" "$1" cmd.exe /c exit \
 		< /dev/null > /dev/null 2>&1
 	ws_quiet=0 ws_last=
 	while [ "$ws_quiet" -lt "$2" ] && [ $(( $(date +%s) - ws_t0 )) -lt "$3" ]; do
