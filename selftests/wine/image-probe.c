@@ -88,13 +88,27 @@ static struct range thunk_range(const BYTE *mem, DWORD names, DWORD iat)
     return r;
 }
 
-/* ranges of the image the loader writes: import address tables */
+/* ranges of the image the loader writes: import address tables; and on
+ * i386 the export address table, where Wine's user32 and kernel32 rewrite
+ * entries of their own when they start (user32's fixup_forwards(),
+ * kernel32's set_entry_point()) */
 static int loader_written(const BYTE *mem, const IMAGE_NT_HEADERS *nt, struct range *out, int max)
 {
     const IMAGE_DATA_DIRECTORY *dir = nt->OptionalHeader.DataDirectory;
     const IMAGE_IMPORT_DESCRIPTOR *imp;
     const IMAGE_DELAYLOAD_DESCRIPTOR *delay;
     int n = 0;
+
+#ifdef __i386__
+    if (dir[IMAGE_DIRECTORY_ENTRY_EXPORT].Size && n < max)
+    {
+        const IMAGE_EXPORT_DIRECTORY *exp = (const void *)(mem + dir[IMAGE_DIRECTORY_ENTRY_EXPORT].VirtualAddress);
+
+        out[n].start = exp->AddressOfFunctions;
+        out[n].end = out[n].start + exp->NumberOfFunctions * sizeof(DWORD);
+        n++;
+    }
+#endif
 
     if (dir[IMAGE_DIRECTORY_ENTRY_IAT].Size && n < max)
     {

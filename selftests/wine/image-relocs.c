@@ -66,7 +66,7 @@ static ULONG_PTR file_image_base(HMODULE mod)
     char path[MAX_PATH];
     BYTE buf[4096];
     IMAGE_DOS_HEADER *dos = (IMAGE_DOS_HEADER *)buf;
-    IMAGE_NT_HEADERS64 *nt;
+    IMAGE_NT_HEADERS *nt;
     HANDLE file;
     DWORD got = 0;
 
@@ -76,8 +76,8 @@ static ULONG_PTR file_image_base(HMODULE mod)
     ReadFile(file, buf, sizeof(buf), &got, NULL);
     CloseHandle(file);
     if (got < sizeof(*dos) || dos->e_lfanew < 0 || dos->e_lfanew > (LONG)(got - sizeof(*nt))) return 0;
-    nt = (IMAGE_NT_HEADERS64 *)(buf + dos->e_lfanew);
-    if (nt->OptionalHeader.Magic != IMAGE_NT_OPTIONAL_HDR64_MAGIC) return 0;
+    nt = (IMAGE_NT_HEADERS *)(buf + dos->e_lfanew);
+    if (nt->OptionalHeader.Magic != IMAGE_NT_OPTIONAL_HDR_MAGIC) return 0;
     return nt->OptionalHeader.ImageBase;
 }
 

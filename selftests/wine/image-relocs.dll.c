@@ -2,7 +2,7 @@
  * kwine test DLL for image-relocs.exe: one pointer that needs a base
  * relocation in each kind of section (code, read-only data, writable data,
  * a shared writable section), and a counter in the shared section.
- * Built as image-relocs.dll, and without the shared section (KW_NO_SHARED)
+ * Built for x86_64 and i386 as image-relocs.dll, and without the shared section (KW_NO_SHARED)
  * as image-relocs-noshare.dll.
  *
  * Copyright 2026 the kwine developers
@@ -18,12 +18,21 @@
 /* what every pointer points at */
 int kw_target = 1;
 
-/* in the code section, where the compiler would not put data */
+/* in the code section, where the compiler would not put data; C names
+ * have a leading underscore in i386 assembly, not in x86_64 */
+#define KW_STR2(x) #x
+#define KW_STR(x) KW_STR2(x)
+#define KW_ASM_NAME(name) KW_STR(__USER_LABEL_PREFIX__) #name
+#ifdef _WIN64
+#define KW_ASM_PTR ".quad "
+#else
+#define KW_ASM_PTR ".long "
+#endif
 __asm__(".text\n"
         ".p2align 3\n"
-        ".globl kw_text_ptr\n"
-        "kw_text_ptr:\n"
-        "\t.quad kw_target\n");
+        ".globl " KW_ASM_NAME(kw_text_ptr) "\n"
+        KW_ASM_NAME(kw_text_ptr) ":\n"
+        "\t" KW_ASM_PTR KW_ASM_NAME(kw_target) "\n");
 extern void *const kw_text_ptr;
 void *const kw_rdata_ptr = &kw_target;
 void *kw_data_ptr = &kw_target;
