@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Build the guest root: Debian trixie (minbase) with Debian's Wine 10.0 and
-# what rebuilding Wine parts needs.  Built once into the cache and reused
-# until this script changes.  Prints the root's path on stdout.
+# Build the guest root: Debian trixie (minbase) with Debian's Wine 10.0 (its
+# 64-bit build and its 32-bit PE DLLs) and what rebuilding Wine parts needs.
+# Built once into the cache and reused until this script changes.  Prints
+# the root's path on stdout.
 . "$(dirname "$0")/lib.sh"
 
 WINE_DEB_VERSION='10.0~repack-6'
@@ -15,7 +16,7 @@ BUILD_PKGS="gcc make perl python3 flex bison autoconf automake autotools-dev
 	zlib1g-dev libvulkan-dev khronos-api unicode-data unicode-idna
 	unicode-cldr-core libxml-libxml-perl unzip rsync"
 
-stamp=$(stamp_of "$0" "$GUEST_SUITE")
+stamp=$(stamp_of "$0" "$GUEST_SUITE" "$WINE_I386_SHA256")
 root=$KWINE_CACHE/rootfs-$stamp
 
 if [ -f "$root/.kwine-ready" ]; then
@@ -85,6 +86,21 @@ in_root apt-get install -y --no-install-recommends $pins $RUNTIME_PKGS $BUILD_PK
 	> "$KWINE_BUILD/rootfs-apt.log" 2>&1 ||
 	{ tail -n 30 "$KWINE_BUILD/rootfs-apt.log" >&2; die "apt-get in the guest root failed (log: build/rootfs-apt.log)"; }
 in_root apt-get clean
+
+# Wine runs 32-bit programs in 64-bit processes (WoW64) when it finds
+# 32-bit PE DLLs beside its 64-bit ones: Debian's, from its i386 package
+# of the same Wine (pinned in lib.sh), whose i386 Unix libraries and
+# Debian's 32-bit loader WoW64 does not use.  Before the prefixes, so
+# that wineboot fills their syswow64.  Files of that name from Debian's
+# packages are kept.
+log "rootfs: adding Wine's 32-bit PE DLLs (WoW64)"
+bash "$KWINE_TOP/scripts/fetch-sources.sh" wine-i386 >&2
+deb_tmp=$(mktemp -d "$KWINE_BUILD/wine-i386.XXXXXX")
+dpkg-deb -x "$KWINE_CACHE/$WINE_I386_DEB" "$deb_tmp"
+as_root mkdir -p "$root/usr/lib/x86_64-linux-gnu/wine/i386-windows"
+as_root cp -a -n "$deb_tmp/usr/lib/i386-linux-gnu/wine/i386-windows/." \
+	"$root/usr/lib/x86_64-linux-gnu/wine/i386-windows/"
+rm -rf "$deb_tmp"
 
 # One prefix per Wine build, so that a lingering wineserver of one can
 # never serve the other.

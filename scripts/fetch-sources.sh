@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Download the pinned kernel and Wine source tarballs from the Debian archive
-# this machine is configured for, check their sha256, and keep them in the
-# cache.  A verified file is never downloaded again.
+# Download the pinned kernel and Wine source tarballs, and Debian's package
+# of Wine's 32-bit PE DLLs, from the Debian archive this machine is
+# configured for, check their sha256, and keep them in the cache.  A
+# verified file is never downloaded again.
 . "$(dirname "$0")/lib.sh"
 
 fetch()
@@ -28,6 +29,8 @@ kernel|all)
 	fetch "$KERNEL_POOL" "$KERNEL_TARBALL" "$KERNEL_SHA256" ;;&
 wine|all)
 	fetch "$WINE_POOL" "$WINE_TARBALL" "$WINE_SHA256"
-	fetch "$WINE_POOL" "$WINE_DEBIAN_TARBALL" "$WINE_DEBIAN_SHA256" ;;
+	fetch "$WINE_POOL" "$WINE_DEBIAN_TARBALL" "$WINE_DEBIAN_SHA256" ;;&
+wine-i386|all)
+	fetch "$WINE_POOL" "$WINE_I386_DEB" "$WINE_I386_SHA256" ;;
 esac
 log "fetch: $what sources verified"

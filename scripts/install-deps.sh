@@ -10,8 +10,8 @@
 
 declare -A GROUP
 GROUP[base]="bc bison ca-certificates ccache cpio curl debootstrap flex gcc git
-	gcc-mingw-w64-x86-64 kmod libelf-dev libssl-dev make perl python3
-	qemu-system-x86 rsync xz-utils"
+	gcc-mingw-w64-i686 gcc-mingw-w64-x86-64 kmod libelf-dev libssl-dev make perl
+	python3 qemu-system-x86 rsync xz-utils"
 # The kernel needs LLVM >= 17 and Debian 12's clang is 14: clang-19 is
 # Debian 12's newest (ROBOT_LLVM in robot.sh must match).
 GROUP[robot]="${GROUP[base]} sparse codespell gcc-aarch64-linux-gnu

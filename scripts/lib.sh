@@ -24,6 +24,9 @@ WINE_POOL=pool/main/w/wine
 WINE_SHA256=e87ff2971c9b2e79fc63341f044d7513e66f3c3782b49609746428caa87c6ee6
 WINE_DEBIAN_TARBALL='wine_10.0~repack-6.debian.tar.xz'
 WINE_DEBIAN_SHA256=2a8343e7da627528a348e591fcf4531a9935512d771f896226b5f375d4898679
+# Debian's 32-bit PE DLLs of the same Wine, for 32-bit programs (WoW64).
+WINE_I386_DEB='libwine_10.0~repack-6_i386.deb'
+WINE_I386_SHA256=fef4802a6553a17eaa40003333a86fc697440d1d21c5824f2dbd1c444f01527b
 GUEST_SUITE=trixie
 
 # One progress line per stage: "[  12s] stage: message".

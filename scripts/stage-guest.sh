@@ -20,8 +20,8 @@ case $rounds in ''|*[!0-9]*) die "KWINE_ROUNDS=$rounds: want a number of rounds 
 	die "KWINE_ROUNDS=$rounds: want a number of rounds from 1 to 20"
 g=$root/kwine
 as_root rm -rf "$g"
-as_root mkdir -p "$g/bin"
-mkdir -p "$KWINE_BUILD/guest"
+as_root mkdir -p "$g/bin" "$g/bin32"
+mkdir -p "$KWINE_BUILD/guest/i386"
 as_root cp "$KWINE_TOP/scripts/guest/init" "$KWINE_TOP/scripts/guest/run-wine" \
 	"$KWINE_TOP/scripts/guest/kmemleak-check" "$KWINE_TOP/scripts/guest/ntsync-used" \
 	"$KWINE_TOP/scripts/guest/wine-sync-bench" "$KWINE_TOP/scripts/guest/wine-prefix.sh" \
@@ -100,6 +100,19 @@ for w in "$KWINE_TOP"/selftests/wine/*.c; do
 		x86_64-w64-mingw32-gcc -O2 -Wall -Wextra -Werror ||
 		die "building ${w#"$KWINE_TOP"/} failed"
 	as_root cp "$KWINE_BUILD/guest/$(basename "$w" .c).exe" "$g/bin/"
+done
+# The image tests again as 32-bit programs, in bin32 (their DLLs have the
+# same names), which Wine runs in 64-bit processes (WoW64): the loader
+# maps their 32-bit DLLs below 4 GiB.
+for w in image-relocs.dll image-relocs-noshare.dll image-relocs.exe image-probe.exe; do
+	src=$KWINE_TOP/selftests/wine/${w%.exe}.c
+	flags=
+	case $w in *.dll) src=$KWINE_TOP/selftests/wine/$w.c flags=-shared ;; esac
+	# shellcheck disable=SC2086 # no flags or one
+	prog "$KWINE_BUILD/guest/i386/$w" "$src" \
+		i686-w64-mingw32-gcc -O2 -Wall -Wextra -Werror $flags ||
+		die "building ${src#"$KWINE_TOP"/} for i386 failed"
+	as_root cp "$KWINE_BUILD/guest/i386/$w" "$g/bin32/"
 done
 # A modular kernel's ntsync.ko, which scripts/guest/module-check loads.
 as_root mkdir -p "$g/modules"
