@@ -27,7 +27,8 @@
  *  - a byte written in a read-only page made writable (copy on write) is
  *    seen by the writer and not by a child process that maps the same DLL
  *    at the same address.
- * Also prints "reloc-page NAME ADDR" for a page that holds fixups in a
+ * Also prints "module NAME ADDR" for each module but the program, and
+ * "reloc-page NAME ADDR" for a page that holds fixups in a
  * read-only section of some modules, after reading it, so that the script
  * can tell whether the processes share that page.
  *
@@ -89,10 +90,11 @@ static struct range thunk_range(const BYTE *mem, DWORD names, DWORD iat)
 }
 
 /* ranges of the image the loader writes: import address tables; and on
- * i386 the export address table, where Wine's user32 and kernel32 rewrite
+ * i386 the export address tables of user32 and kernel32, which rewrite
  * entries of their own when they start (user32's fixup_forwards(),
  * kernel32's set_entry_point()) */
-static int loader_written(const BYTE *mem, const IMAGE_NT_HEADERS *nt, struct range *out, int max)
+static int loader_written(const char *name, const BYTE *mem, const IMAGE_NT_HEADERS *nt,
+                          struct range *out, int max)
 {
     const IMAGE_DATA_DIRECTORY *dir = nt->OptionalHeader.DataDirectory;
     const IMAGE_IMPORT_DESCRIPTOR *imp;
@@ -100,7 +102,8 @@ static int loader_written(const BYTE *mem, const IMAGE_NT_HEADERS *nt, struct ra
     int n = 0;
 
 #ifdef __i386__
-    if (dir[IMAGE_DIRECTORY_ENTRY_EXPORT].Size && n < max)
+    if ((!_stricmp(name, "user32.dll") || !_stricmp(name, "kernel32.dll")) &&
+        dir[IMAGE_DIRECTORY_ENTRY_EXPORT].Size && n < max)
     {
         const IMAGE_EXPORT_DIRECTORY *exp = (const void *)(mem + dir[IMAGE_DIRECTORY_ENTRY_EXPORT].VirtualAddress);
 
@@ -108,6 +111,8 @@ static int loader_written(const BYTE *mem, const IMAGE_NT_HEADERS *nt, struct ra
         out[n].end = out[n].start + exp->NumberOfFunctions * sizeof(DWORD);
         n++;
     }
+#else
+    (void)name;
 #endif
 
     if (dir[IMAGE_DIRECTORY_ENTRY_IAT].Size && n < max)
@@ -256,7 +261,7 @@ static void check_module(const char *dir, const char *name, int print_page)
         free(file);
         return;
     }
-    nwritten = loader_written(mem, nt, written, ARRAY_SIZE(written));
+    nwritten = loader_written(name, mem, nt, written, ARRAY_SIZE(written));
     sec = IMAGE_FIRST_SECTION(nt);
     for (i = 0; i < nt->FileHeader.NumberOfSections; i++)
     {
@@ -452,6 +457,8 @@ int main(int argc, char **argv)
 
             GetModuleFileNameA(mods[i], name, sizeof(name));
             p = strrchr(name, '\\');
+            /* for the script, which looks at how each module is mapped */
+            printf("module %s %p\n", p ? p + 1 : name, mods[i]);
             check_module(argv[1], p ? p + 1 : name, 0);
         }
 
