@@ -96,9 +96,12 @@ in_root apt-get clean
 log "rootfs: adding Wine's 32-bit PE DLLs (WoW64)"
 bash "$KWINE_TOP/scripts/fetch-sources.sh" wine-i386 >&2
 deb_tmp=$(mktemp -d "$KWINE_BUILD/wine-i386.XXXXXX")
-dpkg-deb -x "$KWINE_CACHE/$WINE_I386_DEB" "$deb_tmp"
+dpkg-deb -x "$KWINE_CACHE/$WINE_I386_DEB" "$deb_tmp" ||
+	die "cannot unpack $KWINE_CACHE/$WINE_I386_DEB"
 as_root mkdir -p "$root/usr/lib/x86_64-linux-gnu/wine/i386-windows"
-as_root cp -a -n "$deb_tmp/usr/lib/i386-linux-gnu/wine/i386-windows/." \
+# Owned by root in the guest, whoever unpacked them.
+as_root cp -r -n --preserve=mode,timestamps,links \
+	"$deb_tmp/usr/lib/i386-linux-gnu/wine/i386-windows/." \
 	"$root/usr/lib/x86_64-linux-gnu/wine/i386-windows/"
 rm -rf "$deb_tmp"
 
