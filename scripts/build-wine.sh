@@ -4,8 +4,8 @@
 # guest root, with the configure paths Debian's binaries use, and install
 # them as a complete second Wine under /opt/kwine in the guest root: stock
 # Wine stays in /usr, so one guest runs both.  Also builds Wine's own
-# kernel32, ntdll and psapi conformance tests, which stage-guest.sh copies into
-# the guest.
+# kernel32, ntdll and psapi conformance tests, for x86_64 and for i386, which
+# stage-guest.sh copies into the guest.
 . "$(dirname "$0")/lib.sh"
 
 root=$(bash "$KWINE_TOP/scripts/build-rootfs.sh")
@@ -110,6 +110,32 @@ in_root make -C "$bld" -j"$(nproc)" server/wineserver dlls/ntdll/all \
 	> "$KWINE_BUILD/wine-build.log" 2>&1 ||
 	{ grep -E 'error|Error' "$KWINE_BUILD/wine-build.log" | head -n 30 >&2; die "Wine build failed (log: build/wine-build.log)"; }
 as_root cp "$KWINE_BUILD/wine-sources.new" "$manifest"
+
+# The same conformance tests as 32-bit programs, which the guest runs
+# under WoW64: built in a copy of the generated and configured tree,
+# configured again for both PE architectures, and copied again whenever
+# the tree is configured again.  They come from Wine's sources alone
+# (the kwine patches change no test); the copy is not kept in step with
+# later changes to wine-src/, so a change to a test file needs
+# 'make distclean'.
+b32=/kwine-build/wine-i386
+if [ "$(as_root cat "$root$b32/.kwine-configured" 2>/dev/null)" != "$cstamp" ]; then
+	log "wine: configuring a copy of the tree for the i386 tests (about 1 minute)"
+	as_root rm -rf "$root$b32"
+	as_root cp -a "$root$bld" "$root$b32"
+	as_root rm -f "$root$b32/.kwine-configured"
+	in_root sh -c "cd $b32 && sh ./.kwine-configure.sh i386-tests" \
+		> "$KWINE_BUILD/wine-configure-i386.log" 2>&1 ||
+		{ tail -n 30 "$KWINE_BUILD/wine-configure-i386.log" >&2; die "Wine configure for i386 failed (log: build/wine-configure-i386.log)"; }
+	echo "$cstamp" | as_root tee "$root$b32/.kwine-configured" >/dev/null
+fi
+log "wine: building the kernel32, ntdll and psapi tests for i386"
+in_root make -C "$b32" -j"$(nproc)" \
+	dlls/kernel32/tests/i386-windows/kernel32_test.exe \
+	dlls/ntdll/tests/i386-windows/ntdll_test.exe \
+	dlls/psapi/tests/i386-windows/psapi_test.exe \
+	> "$KWINE_BUILD/wine-build-i386.log" 2>&1 ||
+	{ grep -E 'error|Error' "$KWINE_BUILD/wine-build-i386.log" | head -n 30 >&2; die "Wine i386 test build failed (log: build/wine-build-i386.log)"; }
 
 # /opt/kwine mirrors Debian's layout (Wine finds its parts by relative
 # paths), hard-linked to stock Wine except for the rebuilt files.

@@ -101,10 +101,11 @@ for w in "$KWINE_TOP"/selftests/wine/*.c; do
 		die "building ${w#"$KWINE_TOP"/} failed"
 	as_root cp "$KWINE_BUILD/guest/$(basename "$w" .c).exe" "$g/bin/"
 done
-# The image tests again as 32-bit programs, in bin32 (their DLLs have the
-# same names), which Wine runs in 64-bit processes (WoW64): the loader
-# maps their 32-bit DLLs below 4 GiB.
-for w in image-relocs.dll image-relocs-noshare.dll image-relocs.exe image-probe.exe; do
+# The image tests and the ntsync probe again as 32-bit programs, in bin32
+# (their DLLs have the same names), which Wine runs in 64-bit processes
+# (WoW64): the loader maps their 32-bit DLLs below 4 GiB.
+for w in image-relocs.dll image-relocs-noshare.dll image-relocs.exe image-probe.exe \
+	ntsync-probe.exe; do
 	src=$KWINE_TOP/selftests/wine/${w%.exe}.c
 	flags=
 	case $w in *.dll) src=$KWINE_TOP/selftests/wine/$w.c flags=-shared ;; esac
@@ -131,10 +132,16 @@ done
 # Wine's own kernel32, ntdll and psapi conformance tests, built in the guest root
 # by build-wine.sh, and the script that runs them under both Wines.
 as_root cp "$KWINE_TOP/scripts/guest/wine-conformance" "$g/"
+# The i386 builds of them go to bin/i386, which wine-conformance runs as
+# i386/DLL:FILE.
+as_root mkdir -p "$g/bin/i386"
 for d in kernel32 ntdll psapi; do
 	t=kwine-build/wine/dlls/$d/tests/x86_64-windows/${d}_test.exe
 	[ -f "$root/$t" ] || die "no /$t in the guest root (run 'make wine')"
 	as_root cp "$root/$t" "$g/bin/"
+	t=kwine-build/wine-i386/dlls/$d/tests/i386-windows/${d}_test.exe
+	[ -f "$root/$t" ] || die "no /$t in the guest root (run 'make wine')"
+	as_root cp "$root/$t" "$g/bin/i386/"
 done
 
 # What run-wine checks: /opt/kwine holds the files we built.

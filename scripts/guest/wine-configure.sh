@@ -4,7 +4,27 @@
 # tarball lacks and configure in-tree (a Debian patch breaks out-of-tree
 # builds), as debian/rules' override_dh_auto_configure does, with the
 # install paths of Debian's binaries so that our parts are drop-in.
+#   .kwine-configure.sh             generate, then configure for x86_64
+#   .kwine-configure.sh i386-tests  configure again, for both PE
+#                                   architectures (x86_64 Unix side),
+#                                   a copy of a tree generated and
+#                                   configured so: it builds the i386
+#                                   conformance tests
 set -e
+configure()
+{
+	./configure --without-oss --without-sane --without-netapi \
+		--without-x --without-freetype \
+		--libdir=/usr/lib/x86_64-linux-gnu/wine --bindir=/usr/lib/wine \
+		--mandir=/usr/share/man --includedir=/usr/include/wine \
+		--datarootdir=/usr/share/wine \
+		"$1" --with-mingw ZLIB_PE_LIBS=z \
+		CFLAGS='-g -O2 -Wno-format'
+}
+if [ "${1:-}" = i386-tests ]; then
+	configure --enable-archs=i386,x86_64
+	exit
+fi
 ./tools/make_unicode
 ./tools/make_requests
 ./tools/make_specfiles
@@ -41,10 +61,4 @@ START_TEST(generated)
 EOF
 done
 autoreconf -fi
-./configure --without-oss --without-sane --without-netapi \
-	--without-x --without-freetype \
-	--libdir=/usr/lib/x86_64-linux-gnu/wine --bindir=/usr/lib/wine \
-	--mandir=/usr/share/man --includedir=/usr/include/wine \
-	--datarootdir=/usr/share/wine \
-	--enable-win64 --with-mingw ZLIB_PE_LIBS=z \
-	CFLAGS='-g -O2 -Wno-format'
+configure --enable-win64
