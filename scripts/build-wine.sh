@@ -113,21 +113,21 @@ as_root cp "$KWINE_BUILD/wine-sources.new" "$manifest"
 
 # The same conformance tests as 32-bit programs, which the guest runs
 # under WoW64: built in a copy of the generated and configured tree,
-# configured again for both PE architectures, and copied again whenever
-# the tree is configured again.  They come from Wine's sources alone
-# (the kwine patches change no test); the copy is not kept in step with
-# later changes to wine-src/, so a change to a test file needs
-# 'make distclean'.
+# configured again for both PE architectures.  The copy is made again
+# whenever the tree is configured again or the tests' sources or Wine's
+# headers change (the kwine patches change neither); its own stamp is
+# written last, so an interrupted copy or configure is made again.
 b32=/kwine-build/wine-i386
-if [ "$(as_root cat "$root$b32/.kwine-configured" 2>/dev/null)" != "$cstamp" ]; then
+stamp32=$(stamp_of "$cstamp" "$(git -C "$WINE_SRC" ls-files -s -- dlls/kernel32/tests \
+	dlls/ntdll/tests dlls/psapi/tests include | sha256sum)")
+if [ "$(as_root cat "$root$b32/.kwine-i386-configured" 2>/dev/null)" != "$stamp32" ]; then
 	log "wine: configuring a copy of the tree for the i386 tests (about 1 minute)"
 	as_root rm -rf "$root$b32"
 	as_root cp -a "$root$bld" "$root$b32"
-	as_root rm -f "$root$b32/.kwine-configured"
 	in_root sh -c "cd $b32 && sh ./.kwine-configure.sh i386-tests" \
 		> "$KWINE_BUILD/wine-configure-i386.log" 2>&1 ||
 		{ tail -n 30 "$KWINE_BUILD/wine-configure-i386.log" >&2; die "Wine configure for i386 failed (log: build/wine-configure-i386.log)"; }
-	echo "$cstamp" | as_root tee "$root$b32/.kwine-configured" >/dev/null
+	echo "$stamp32" | as_root tee "$root$b32/.kwine-i386-configured" >/dev/null
 fi
 log "wine: building the kernel32, ntdll and psapi tests for i386"
 in_root make -C "$b32" -j"$(nproc)" \
