@@ -3,7 +3,12 @@
  * kwine: the native counterparts of selftests/wine/nt-call-cost.c, in the
  * same guest: clock_gettime(CLOCK_MONOTONIC) (vDSO), sched_yield(), and
  * NTSYNC_IOC_EVENT_SET + NTSYNC_IOC_EVENT_RESET on an ntsync event nobody
- * waits on.  Not a test: prints "# cost: NAME N ns per call" lines.
+ * waits on; and on x86_64 the fxsave64 instruction, with which Wine's
+ * system call dispatcher saves the FPU state on every NT call (its cost
+ * depends on the CPU, or on the emulator: QEMU's TCG runs it as a helper
+ * that stores the state piece by piece).  Not a test: prints "# cost: NAME
+ * N ns per call" lines, and the fxsave64 figure as "# result:
+ * fxsave64_ns=N" for scripts/guest/wine-sync-bench.
  *
  *   native-call-cost [CALLS]
  */
@@ -15,6 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/ntsync.h>
+
+#ifdef __x86_64__
+/* what Wine's dispatcher saves to: 512 bytes, 16-byte aligned */
+static unsigned char fxsave_area[512] __attribute__((aligned(64)));
+#endif
 
 static long long now_ns(void)
 {
@@ -30,6 +40,7 @@ int main(int argc, char **argv)
 	struct ntsync_event_args args = { .manual = 1, .signaled = 0 };
 	struct timespec ts;
 	long long t0;
+	double cost;
 	int dev, ev;
 	__u32 prev;
 
@@ -54,6 +65,14 @@ int main(int argc, char **argv)
 	}
 	printf("# cost: EVENT_SET+EVENT_RESET ioctls %.0f ns per pair\n",
 	       (double)(now_ns() - t0) / calls);
+#ifdef __x86_64__
+	t0 = now_ns();
+	for (i = 0; i < calls; i++)
+		asm volatile("fxsave64 %0" : "=m" (fxsave_area) : : "memory");
+	cost = (double)(now_ns() - t0) / calls;
+	printf("# cost: fxsave64 %.0f ns per instruction\n", cost);
+	printf("# result: fxsave64_ns=%.0f\n", cost);
+#endif
 	close(ev);
 	close(dev);
 	return 0;
