@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Sourced by the guest scripts that need a Wine prefix at rest
-# (wine-conformance, wine-sync-bench); run-wine keeps the prefixes in
+# (wine-conformance, wine-sync-bench) or look at a Wine program's
+# processes (image-sections, ntsync-used); run-wine keeps the prefixes in
 # /root/prefix-stock and /root/prefix-kwine; KWINE_DIR (default /kwine)
 # is where run-wine is, as for the scripts that source this.
 
@@ -25,6 +26,24 @@ wine_pids()
 		"$wp_top"/usr/lib/wine/wine | "$wp_top"/usr/lib/wine/wine-preloader) echo "${wp_d#/proc/}" ;;
 		esac
 	done | sort -n | paste -sd ' '
+}
+
+# wine_probe_pids NAME: the pids of the Wine processes (any Wine's
+# loader, not its server) with NAME on their command line, one a line;
+# not Wine's launcher of a 32-bit program from a 64-bit loader
+# ("start.exe /exec NAME"), whose command line names it too
+wine_probe_pids()
+{
+	for wpp_d in /proc/[0-9]*; do
+		wpp_cmd=$(tr '\0' ' ' 2>/dev/null < "$wpp_d/cmdline") || continue
+		case $wpp_cmd in *"$1"*) ;; *) continue ;; esac
+		case $wpp_cmd in "start.exe /exec "*) continue ;; esac
+		wpp_exe=$(readlink "$wpp_d/exe" 2>/dev/null) || continue
+		case ${wpp_exe##*/} in
+		wineserver*) ;;
+		wine*) echo "${wpp_d#/proc/}" ;;
+		esac
+	done
 }
 
 # wine_settle WINE QUIET MAX: start WINE's server, persistent, and its
