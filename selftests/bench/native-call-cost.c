@@ -21,11 +21,6 @@
 #include <unistd.h>
 #include <linux/ntsync.h>
 
-#ifdef __x86_64__
-/* what Wine's dispatcher saves to: 512 bytes, 16-byte aligned */
-static unsigned char fxsave_area[512] __attribute__((aligned(64)));
-#endif
-
 static long long now_ns(void)
 {
 	struct timespec ts;
@@ -34,13 +29,35 @@ static long long now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+#ifdef __x86_64__
+/* what Wine's dispatcher saves to: 512 bytes, 16-byte aligned */
+static unsigned char fxsave_area[512] __attribute__((aligned(64)));
+
+static void time_fxsave(long calls)
+{
+	long long t0 = now_ns();
+	double cost;
+	long i;
+
+	for (i = 0; i < calls; i++)
+		asm volatile("fxsave64 %0" : "=m" (fxsave_area) : : "memory");
+	cost = (double)(now_ns() - t0) / calls;
+	printf("# cost: fxsave64 %.0f ns per instruction\n", cost);
+	printf("# result: fxsave64_ns=%.0f\n", cost);
+}
+#else
+static void time_fxsave(long calls)
+{
+	(void)calls;  /* no fxsave64 here */
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	long calls = argc > 1 ? strtol(argv[1], NULL, 0) : 200000, i;
 	struct ntsync_event_args args = { .manual = 1, .signaled = 0 };
 	struct timespec ts;
 	long long t0;
-	double cost;
 	int dev, ev;
 	__u32 prev;
 
@@ -65,14 +82,7 @@ int main(int argc, char **argv)
 	}
 	printf("# cost: EVENT_SET+EVENT_RESET ioctls %.0f ns per pair\n",
 	       (double)(now_ns() - t0) / calls);
-#ifdef __x86_64__
-	t0 = now_ns();
-	for (i = 0; i < calls; i++)
-		asm volatile("fxsave64 %0" : "=m" (fxsave_area) : : "memory");
-	cost = (double)(now_ns() - t0) / calls;
-	printf("# cost: fxsave64 %.0f ns per instruction\n", cost);
-	printf("# result: fxsave64_ns=%.0f\n", cost);
-#endif
+	time_fxsave(calls);
 	close(ev);
 	close(dev);
 	return 0;
