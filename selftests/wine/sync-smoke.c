@@ -613,6 +613,111 @@ static void terminate_mutex_waiter(void)
 }
 
 /*
+ * A thread that is terminated or suspended while it waits stops waiting
+ * at once: a semaphore released, an event set or a mutex released right
+ * after TerminateThread() or SuspendThread() returns goes to the next
+ * wait, here this thread's, never to that thread.  A suspended thread
+ * waits again once it is resumed.  A Wine whose waits run in the kernel
+ * sends the thread a signal, which only wakes it: whatever is released
+ * before it has run would go to it and be lost with it (or be held while
+ * it is suspended) unless the driver passes such a waiter over.
+ */
+#define STOP_ROUNDS 8
+enum stop_kind { STOP_SEMAPHORE, STOP_EVENT, STOP_MUTEX, STOP_KINDS };
+static const char *const stop_kind_name[STOP_KINDS] = { "semaphore", "event", "mutex" };
+
+struct stop_waiter
+{
+    HANDLE obj;
+    volatile LONG waiting, got;
+};
+
+static DWORD WINAPI stop_waiter_thread(void *arg)
+{
+    struct stop_waiter *w = arg;
+
+    InterlockedExchange(&w->waiting, 1);
+    if (WaitForSingleObject(w->obj, INFINITE) == WAIT_OBJECT_0) InterlockedExchange(&w->got, 1);
+    Sleep(INFINITE);
+    return 0;
+}
+
+static HANDLE stop_make(enum stop_kind kind)
+{
+    switch (kind)
+    {
+    case STOP_SEMAPHORE: return CreateSemaphoreW(NULL, 0, 2, NULL);
+    case STOP_EVENT: return CreateEventW(NULL, FALSE, FALSE, NULL);
+    default: return CreateMutexW(NULL, TRUE, NULL);  /* owned by this thread */
+    }
+}
+
+static BOOL stop_release(enum stop_kind kind, HANDLE obj)
+{
+    switch (kind)
+    {
+    case STOP_SEMAPHORE: return ReleaseSemaphore(obj, 1, NULL);
+    case STOP_EVENT: return SetEvent(obj);
+    default: return ReleaseMutex(obj);
+    }
+}
+
+static void stop_waiter(BOOL suspend)
+{
+    int kind, r, waited, lost[STOP_KINDS] = { 0 };
+    struct stop_waiter w;
+    HANDLE thread;
+    DWORD ret;
+
+    for (kind = 0; kind < STOP_KINDS; kind++)
+    {
+        for (r = 0; r < STOP_ROUNDS; r++)
+        {
+            w.obj = stop_make(kind);
+            w.waiting = w.got = 0;
+            thread = CreateThread(NULL, 0, stop_waiter_thread, &w, 0, NULL);
+            while (!w.waiting) Sleep(1);
+            Sleep(100);  /* let it block in its wait */
+            if (suspend) check(SuspendThread(thread) == 0, "SuspendThread failed %lu", GetLastError());
+            else check(TerminateThread(thread, 1), "TerminateThread failed %lu", GetLastError());
+            check(stop_release(kind, w.obj), "%s: release failed %lu", stop_kind_name[kind], GetLastError());
+            ret = WaitForSingleObject(w.obj, 0);
+            if (ret != WAIT_OBJECT_0) lost[kind]++;
+            if (suspend)
+            {
+                /* resumed, it waits again, and gets the next release */
+                check(ResumeThread(thread) == 1, "ResumeThread failed %lu", GetLastError());
+                if (ret == WAIT_OBJECT_0)
+                {
+                    check(stop_release(kind, w.obj), "%s: second release failed %lu",
+                          stop_kind_name[kind], GetLastError());
+                    for (waited = 0; !w.got && waited < 5000; waited += 10) Sleep(10);
+                    check(w.got, "%s: the resumed thread did not get the second release", stop_kind_name[kind]);
+                }
+                TerminateThread(thread, 1);
+            }
+            check(WaitForSingleObject(thread, 10000) == WAIT_OBJECT_0, "the thread did not end");
+            CloseHandle(thread);
+            CloseHandle(w.obj);
+        }
+        printf("# %s: %d of %d releases went to the %s thread\n", stop_kind_name[kind], lost[kind],
+               STOP_ROUNDS, suspend ? "suspended" : "terminated");
+        check(!lost[kind], "%s: %d of %d releases right after %s went to that thread", stop_kind_name[kind],
+              lost[kind], STOP_ROUNDS, suspend ? "SuspendThread" : "TerminateThread");
+    }
+}
+
+static void terminate_then_release(void)
+{
+    stop_waiter(FALSE);
+}
+
+static void suspend_then_release(void)
+{
+    stop_waiter(TRUE);
+}
+
+/*
  * A plain wait on a keyed event is satisfied at once (only keyed waits
  * and releases pair up on it).  Beside an event in a wait-all, the wait
  * ends when another thread sets the event; keyed releases still find no
@@ -930,6 +1035,8 @@ static const struct tap_case cases[] =
     { "signal_and_wait_bad_signal", signal_and_wait_bad_signal },
     { "terminate_mutex_waiter", terminate_mutex_waiter },
     { "file_handle_state", file_handle_state },
+    { "terminate_then_release", terminate_then_release },
+    { "suspend_then_release", suspend_then_release },
 };
 
 int main(void)
