@@ -189,6 +189,105 @@ static DWORD run_child(const char *args)
     return code;
 }
 
+#ifdef _WIN64
+/*
+ * A DLL crafted to cost the server time: 95 shared writable sections and
+ * a 16 MiB relocation directory of one block whose 8 million fixups all
+ * land in the first of them.  Walking it to relocate the shared data for
+ * a dynamic base would check each fixup against every shared section;
+ * the server gives up past a fixed amount of that work, and the image
+ * then gets no dynamic base: its view is at its preferred base.
+ */
+#define CRAFT_SHARED 95
+#define CRAFT_BASE 0x6f0000000ull
+#define CRAFT_RELOC_RVA (0x2000 + CRAFT_SHARED * 0x1000)
+#define CRAFT_RELOC_SIZE (0x1000000 - 0x1000)
+
+static void shared_reloc_budget(void)
+{
+    char dir[MAX_PATH], path[MAX_PATH];
+    IMAGE_DOS_HEADER *dos;
+    IMAGE_NT_HEADERS64 *nt;
+    IMAGE_SECTION_HEADER *sec;
+    IMAGE_BASE_RELOCATION *rel;
+    HANDLE file, mapping;
+    unsigned char *buf;
+    WORD *entry;
+    DWORD size = 0x2000 + CRAFT_RELOC_SIZE, written, i, count;
+    void *view;
+    BOOL ok;
+
+    if (!(buf = calloc(1, size)))
+    {
+        result(0, "no memory for the crafted DLL");
+        return;
+    }
+    dos = (IMAGE_DOS_HEADER *)buf;
+    dos->e_magic = IMAGE_DOS_SIGNATURE;
+    dos->e_lfanew = 0x40;
+    nt = (IMAGE_NT_HEADERS64 *)(buf + 0x40);
+    nt->Signature = IMAGE_NT_SIGNATURE;
+    nt->FileHeader.Machine = IMAGE_FILE_MACHINE_AMD64;
+    nt->FileHeader.NumberOfSections = CRAFT_SHARED + 1;
+    nt->FileHeader.SizeOfOptionalHeader = sizeof(nt->OptionalHeader);
+    nt->FileHeader.Characteristics = IMAGE_FILE_EXECUTABLE_IMAGE | IMAGE_FILE_LARGE_ADDRESS_AWARE | IMAGE_FILE_DLL;
+    nt->OptionalHeader.Magic = IMAGE_NT_OPTIONAL_HDR64_MAGIC;
+    nt->OptionalHeader.ImageBase = CRAFT_BASE;
+    nt->OptionalHeader.SectionAlignment = 0x1000;
+    nt->OptionalHeader.FileAlignment = 0x1000;
+    nt->OptionalHeader.MajorOperatingSystemVersion = 6;
+    nt->OptionalHeader.MajorSubsystemVersion = 6;
+    nt->OptionalHeader.SizeOfImage = CRAFT_RELOC_RVA + CRAFT_RELOC_SIZE;
+    nt->OptionalHeader.SizeOfHeaders = 0x2000;
+    nt->OptionalHeader.Subsystem = IMAGE_SUBSYSTEM_WINDOWS_GUI;
+    nt->OptionalHeader.DllCharacteristics = IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE | IMAGE_DLLCHARACTERISTICS_NX_COMPAT;
+    nt->OptionalHeader.SizeOfStackReserve = nt->OptionalHeader.SizeOfHeapReserve = 0x100000;
+    nt->OptionalHeader.SizeOfStackCommit = nt->OptionalHeader.SizeOfHeapCommit = 0x1000;
+    nt->OptionalHeader.NumberOfRvaAndSizes = IMAGE_NUMBEROF_DIRECTORY_ENTRIES;
+    nt->OptionalHeader.DataDirectory[IMAGE_DIRECTORY_ENTRY_BASERELOC].VirtualAddress = CRAFT_RELOC_RVA;
+    nt->OptionalHeader.DataDirectory[IMAGE_DIRECTORY_ENTRY_BASERELOC].Size = CRAFT_RELOC_SIZE;
+    sec = IMAGE_FIRST_SECTION(nt);
+    for (i = 0; i < CRAFT_SHARED; i++)
+    {
+        snprintf((char *)sec[i].Name, sizeof(sec[i].Name), ".s%lu", i);
+        sec[i].VirtualAddress = 0x2000 + i * 0x1000;
+        sec[i].Misc.VirtualSize = 0x1000;
+        sec[i].Characteristics = IMAGE_SCN_CNT_INITIALIZED_DATA | IMAGE_SCN_MEM_SHARED |
+                                 IMAGE_SCN_MEM_READ | IMAGE_SCN_MEM_WRITE;
+    }
+    memcpy(sec[i].Name, ".reloc", 6);
+    sec[i].VirtualAddress = CRAFT_RELOC_RVA;
+    sec[i].Misc.VirtualSize = sec[i].SizeOfRawData = CRAFT_RELOC_SIZE;
+    sec[i].PointerToRawData = 0x2000;
+    sec[i].Characteristics = IMAGE_SCN_CNT_INITIALIZED_DATA | IMAGE_SCN_MEM_DISCARDABLE | IMAGE_SCN_MEM_READ;
+    rel = (IMAGE_BASE_RELOCATION *)(buf + 0x2000);
+    rel->VirtualAddress = 0x2000;
+    rel->SizeOfBlock = CRAFT_RELOC_SIZE;
+    entry = (WORD *)(rel + 1);
+    count = (CRAFT_RELOC_SIZE - sizeof(*rel)) / sizeof(*entry);
+    for (i = 0; i < count; i++) entry[i] = (IMAGE_REL_BASED_DIR64 << 12) | ((i * 8) & 0xff8);
+
+    GetTempPathA(sizeof(dir), dir);
+    GetTempFileNameA(dir, "kwr", 0, path);
+    file = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ, NULL, CREATE_ALWAYS, 0, NULL);
+    ok = file != INVALID_HANDLE_VALUE && WriteFile(file, buf, size, &written, NULL) && written == size;
+    free(buf);
+    if (file != INVALID_HANDLE_VALUE) CloseHandle(file);
+    file = CreateFileA(path, GENERIC_READ | GENERIC_EXECUTE, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
+    if (!result(ok && file != INVALID_HANDLE_VALUE, "crafted DLL written to %s", path)) goto done;
+    mapping = CreateFileMappingA(file, NULL, PAGE_READONLY | SEC_IMAGE, 0, 0, NULL);
+    if (!result(mapping != NULL, "image section of the crafted DLL (%lu)", GetLastError())) goto done;
+    view = MapViewOfFile(mapping, FILE_MAP_READ, 0, 0, 0);
+    result(view == (void *)CRAFT_BASE, "its shared relocations are not walked: mapped at %p, preferred base %p",
+           view, (void *)CRAFT_BASE);
+    if (view) UnmapViewOfFile(view);
+    CloseHandle(mapping);
+done:
+    if (file != INVALID_HANDLE_VALUE) CloseHandle(file);
+    DeleteFileA(path);
+}
+#endif
+
 int main(int argc, char **argv)
 {
     IMAGE_NT_HEADERS *nt;
@@ -229,6 +328,11 @@ int main(int argc, char **argv)
     code = run_child(args);
     result(code == 0, "a child maps %s at another address, relocated right (%lu failed)", noshare_dll, code);
     check_pointers(noshare, noshare_dll, NULL);
+
+#ifdef _WIN64
+    /* stock Wine relocates shared data in each process, not in the server */
+    if (!stock) shared_reloc_budget();
+#endif
 
 done:
     printf("1..%d\n", tests);
