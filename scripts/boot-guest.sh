@@ -15,6 +15,7 @@
 # never mounts): QEMU is killed and the boot tried
 # once more, with a warning and the hung console kept as
 # console-boot-hung.log; a second hung boot fails the run.
+# KWINE_QEMU_ARGS: more QEMU options (make bench adds -mem-prealloc).
 #   boot-guest.sh BZIMAGE ROOT LOGDIR
 . "$(dirname "$0")/lib.sh"
 
@@ -32,6 +33,7 @@ rm -f "$logdir/console.log" "$logdir/results.ktap" "$logdir/console-boot-hung.lo
 # KWINE_TCG_THREAD=single runs both vCPUs on one host thread (make bench):
 # with QEMU's default, a thread per vCPU, every guest cross-CPU wakeup is
 # also a host thread wakeup, whose cost follows the host's load.
+read -ra qemu_extra <<< "${KWINE_QEMU_ARGS:-}"
 accel=tcg
 [ "${KWINE_KVM:-0}" = 1 ] && accel=kvm
 accel_opt=(-machine "accel=$accel")
@@ -50,7 +52,7 @@ boot()
 	timeout -k 10 "$tmo" qemu-system-x86_64 "${accel_opt[@]}" \
 		-m 2G -smp 2 -display none -no-reboot -monitor none \
 		-serial "file:$logdir/console.log" -serial "file:$logdir/results.ktap" \
-		-kernel "$bz" \
+		-kernel "$bz" "${qemu_extra[@]}" \
 		-virtfs "local,path=$root,mount_tag=root,security_model=none,multidevs=remap" \
 		-append "console=ttyS0 root=root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose rw init=/kwine/init panic=-1 ${KWINE_CMDLINE:-}" \
 		> "$logdir/qemu.out" 2>&1 < /dev/null &
