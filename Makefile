@@ -33,7 +33,9 @@ help:
 	@echo "make export      write kernel-src/ and wine-src/ commits back into patches/"
 	@echo "Variables: KERNEL_SRC=/path/to/linux, KWINE_FLAVOURS='plain debug',"
 	@echo "           T=PATTERN (only the guest tests whose name matches, e.g. T=pe_section),"
-	@echo "           KWINE_NO_BACKGROUND=1 (no kernel or bisect builds beside the guests)"
+	@echo "           KWINE_NO_BACKGROUND=1 (no kernel or bisect builds beside the guests),"
+	@echo "           KWINE_RERUN=1 (boot a guest even when nothing it runs or sees changed"
+	@echo "           since its last green run in this checkout, whose results are reused)"
 
 test:
 	@bash $(S)/run-tests.sh test

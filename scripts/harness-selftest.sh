@@ -4,7 +4,9 @@
 #   - a patch that does not apply stops prepare-tree.sh and names the patch;
 #   - a guest that panics, a test that overruns its timeout, a guest
 #     that hangs and one that hangs while booting are all reported as
-#     failures, never as passes.
+#     failures, never as passes;
+#   - a guest plan's results are reused only from a green run with the
+#     same inputs.
 # Needs a built kernel (build/kernel) and the guest root.
 #   harness-selftest.sh [COUNTS_FILE]
 . "$(dirname "$0")/lib.sh"
@@ -246,6 +248,54 @@ ok 1 demo'
 	fi
 }
 
+# 7. Reused results: a green run is kept and found again under the same
+#    inputs; a changed staged file, kernel or T= finds nothing; a failed,
+#    skipped or empty run is never kept.  No boot: a root with a staged
+#    /kwine and a kernel image made up here.
+reuse()
+{
+	local d=$work/reuse root bz k k2 why=
+	root=$d/rootfs-test
+	bz=$d/bzImage
+	mkdir -p "$root/kwine/bin" "$d/logs"
+	echo kernel > "$bz"
+	echo plan > "$root/kwine/plan"
+	echo prog > "$root/kwine/bin/prog"
+	echo "ok 1 demo" > "$d/logs/results.ktap"
+	echo console > "$d/logs/console.log"
+	ru() { KWINE_BUILD=$d/build bash "$S/reuse-results.sh" "$@"; }
+	k=$(ru key plain "$root" "$bz" "") || why="no key"
+	for bad in "0 1 0" "3 0 1" "0 0 0"; do
+		echo "$bad" > "$d/counts"
+		ru store plain "$k" "$d/logs" "$d/counts"
+		! ru lookup plain "$k" "$d/out" >/dev/null ||
+			why="${why:+$why; }a run with counts '$bad' was kept"
+	done
+	echo "3 0 0" > "$d/counts"
+	ru store plain "$k" "$d/logs" "$d/counts"
+	if ! ru lookup plain "$k" "$d/out" >/dev/null ||
+	   ! cmp -s "$d/logs/results.ktap" "$d/out/results.ktap"; then
+		why="${why:+$why; }a green run was not found again"
+	fi
+	echo prog2 > "$root/kwine/bin/prog"
+	k2=$(ru key plain "$root" "$bz" "")
+	[ "$k2" != "$k" ] || why="${why:+$why; }a changed test program kept the key"
+	echo prog > "$root/kwine/bin/prog"
+	echo kernel2 > "$bz"
+	k2=$(ru key plain "$root" "$bz" "")
+	[ "$k2" != "$k" ] || why="${why:+$why; }a changed kernel kept the key"
+	echo kernel > "$bz"
+	k2=$(KWINE_TESTS=demo KWINE_BUILD=$d/build bash "$S/reuse-results.sh" key plain "$root" "$bz" "")
+	[ "$k2" != "$k" ] || why="${why:+$why; }T= kept the key"
+	k2=$(ru key plain "$root" "$bz" "")
+	[ "$k2" = "$k" ] || why="${why:+$why; }the same inputs gave another key"
+	if [ -z "$why" ]; then
+		result ok reuse_only_unchanged_green_runs
+	else
+		result fail reuse_only_unchanged_green_runs "$why"
+	fi
+}
+
 log "harness: bench floors"
 bench_floors
 log "harness: KUnit results reader"
@@ -258,6 +308,8 @@ log "harness: hang (60 s)"
 hang
 log "harness: boot hang (2 x 20 s)"
 boot_hang
+log "harness: reused results"
+reuse
 
 echo "$pass passed, $fail failed"
 [ -z "$counts" ] || echo "$pass $fail 0" > "$counts"

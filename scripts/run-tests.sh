@@ -128,7 +128,7 @@ run_job()
 
 qemu_run()
 {
-	local flavour=$1 out root logdir f
+	local flavour=$1 out root logdir f bz
 	out=$KWINE_BUILD/kernel
 	[ "$flavour" = plain ] || out=$KWINE_BUILD/kernel-$flavour
 	logdir=$KWINE_BUILD/logs/$flavour
@@ -146,13 +146,24 @@ qemu_run()
 	fi
 	root=$(bash "$S/build-rootfs.sh") || return 1
 	KWINE_FLAVOUR=$flavour bash "$S/stage-guest.sh" "$root" "$out" || return 1
-	local cmdline
+	local cmdline key kept
 	cmdline=$(guest_cmdline "$flavour")
-	KWINE_CMDLINE=$cmdline bash "$S/boot-guest.sh" "$out/arch/x86/boot/bzImage" "$root" "$logdir" || return 1
+	bz=$out/arch/x86/boot/bzImage
+	key=$(bash "$S/reuse-results.sh" key "$flavour" "$root" "$bz" "$cmdline") || return 1
+	if [ -z "${KWINE_RERUN:-}" ] &&
+	   kept=$(bash "$S/reuse-results.sh" lookup "$flavour" "$key" "$logdir"); then
+		log "qemu-$flavour: nothing the guest runs or sees changed since the green run of $kept: its results reused, not run again (KWINE_RERUN=1 boots the guest)"
+		echo "qemu-$flavour ($kept)" >> "$results/reused"
+	else
+		KWINE_CMDLINE=$cmdline bash "$S/boot-guest.sh" "$bz" "$root" "$logdir" || return 1
+		kept=
+	fi
 	log "report: full console log in ${logdir#"$KWINE_TOP"/}/console.log"
 	python3 "$S/ktap-report.py" --label "qemu[$flavour]" \
 		--counts "$results/qemu-$flavour.counts" \
-		--details "$results/qemu-$flavour.details" "$logdir"
+		--details "$results/qemu-$flavour.details" "$logdir" || return 1
+	[ -n "$kept" ] ||
+		bash "$S/reuse-results.sh" store "$flavour" "$key" "$logdir" "$results/qemu-$flavour.counts"
 }
 
 status=0
@@ -205,6 +216,11 @@ for c in "$results"/*.counts; do
 done
 [ -z "${KWINE_TESTS:-}" ] ||
 	log "summary: the guest ran only the tests matching T=$KWINE_TESTS (flavours: $flavours)"
+if [ -f "$results/reused" ]; then
+	while read -r r; do
+		log "summary: $r: results of an earlier green run with the same inputs, reused (KWINE_RERUN=1 runs it again)"
+	done < "$results/reused"
+fi
 [ "$failed" -eq 0 ] && [ "$skipped" -eq 0 ] || status=1
 # What the guest printed before each failure, again, here at the end: a
 # CI log that keeps only its tail still says why a test failed.

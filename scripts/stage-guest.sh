@@ -85,11 +85,12 @@ done
 # selftests/wine/ holds the Win32 programs (tests, probe and benchmark),
 # built with mingw as NAME.exe, and the DLLs they load, NAME.dll.c built
 # as NAME.dll next to them; selftests/bench/ and selftests/fuzz/ hold
-# native Linux programs.
+# native Linux programs.  The PE programs carry no link time stamp, so
+# that the same sources stage the same files (scripts/reuse-results.sh).
 for w in "$KWINE_TOP"/selftests/wine/*.dll.c; do
 	[ -e "$w" ] || continue
 	prog "$KWINE_BUILD/guest/$(basename "$w" .c)" "$w" \
-		x86_64-w64-mingw32-gcc -O2 -Wall -Wextra -Werror -shared ||
+		x86_64-w64-mingw32-gcc -O2 -Wall -Wextra -Werror -Wl,--no-insert-timestamp -shared ||
 		die "building ${w#"$KWINE_TOP"/} failed"
 	as_root cp "$KWINE_BUILD/guest/$(basename "$w" .c)" "$g/bin/"
 done
@@ -97,7 +98,7 @@ for w in "$KWINE_TOP"/selftests/wine/*.c; do
 	[ -e "$w" ] || continue
 	case $w in *.dll.c) continue ;; esac
 	prog "$KWINE_BUILD/guest/$(basename "$w" .c).exe" "$w" \
-		x86_64-w64-mingw32-gcc -O2 -Wall -Wextra -Werror ||
+		x86_64-w64-mingw32-gcc -O2 -Wall -Wextra -Werror -Wl,--no-insert-timestamp ||
 		die "building ${w#"$KWINE_TOP"/} failed"
 	as_root cp "$KWINE_BUILD/guest/$(basename "$w" .c).exe" "$g/bin/"
 done
@@ -111,7 +112,7 @@ for w in image-relocs.dll image-relocs-noshare.dll image-relocs.exe image-probe.
 	case $w in *.dll) src=$KWINE_TOP/selftests/wine/$w.c flags=-shared ;; esac
 	# shellcheck disable=SC2086 # no flags or one
 	prog "$KWINE_BUILD/guest/i386/$w" "$src" \
-		i686-w64-mingw32-gcc -O2 -Wall -Wextra -Werror $flags ||
+		i686-w64-mingw32-gcc -O2 -Wall -Wextra -Werror -Wl,--no-insert-timestamp $flags ||
 		die "building ${src#"$KWINE_TOP"/} for i386 failed"
 	as_root cp "$KWINE_BUILD/guest/i386/$w" "$g/bin32/"
 done
