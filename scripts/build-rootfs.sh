@@ -116,6 +116,36 @@ for pfx in stock kwine; do
 	in_root env WINEPREFIX=/root/prefix-$pfx /usr/lib/wine/wineserver -w
 done
 
+# wineboot's 32-bit half (wine.inf's Wow64Install, which a 32-bit
+# rundll32 runs) fills syswow64.  A host kernel that runs no 32-bit code
+# (ia32_emulation off, as in some VMs: "32-bit emulation disabled" in
+# dmesg) kills that rundll32 without a word, and every 32-bit program then
+# fails in the guest with "could not load kernel32.dll, status c0000135".
+# On such a host, put in syswow64 what that half would have: for each file
+# wineboot put in system32, the 32-bit PE file of that name (Wine installs
+# a builtin DLL or program as a copy of its PE file) or the same NLS file.
+# Not made there: the 32-bit COM servers' registrations and the registry
+# keys under Wow6432Node, which nothing in the test plan reads.
+i386=$root/usr/lib/x86_64-linux-gnu/wine/i386-windows
+for pfx in stock kwine; do
+	win=$root/root/prefix-$pfx/drive_c/windows
+	[ ! -e "$win/syswow64/kernel32.dll" ] || continue
+	log "rootfs: prefix-$pfx: wineboot ran no 32-bit code on this host; copying Wine's 32-bit files into syswow64"
+	files=()
+	for f in "$win"/system32/*; do
+		[ -f "$f" ] || continue
+		f=${f##*/}
+		if [ -f "$i386/$f" ]; then
+			files+=("$i386/$f")
+		elif [ "${f%.nls}" != "$f" ]; then
+			files+=("$win/system32/$f")
+		fi
+	done
+	as_root cp -n --preserve=mode,timestamps -t "$win/syswow64" "${files[@]}"
+	[ -e "$win/syswow64/kernel32.dll" ] ||
+		die "prefix-$pfx: no 32-bit kernel32.dll in syswow64 (is $i386 there?)"
+done
+
 umount_all
 touch "$root/.kwine-ready"
 log "rootfs: ready at $root"
