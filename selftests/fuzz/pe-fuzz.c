@@ -148,14 +148,22 @@ static void generate(struct image *img)
 static int nseeds;
 static struct image seeds[MAX_SEEDS];
 
-static void load_seeds(const char *dir)
+/*
+ * Load up to MAX seed images from DIR.  Each -d directory gets an equal
+ * share of MAX_SEEDS, so that the 32-bit DLL directory given after the
+ * 64-bit one (hundreds of files each) is not left out.
+ */
+static void load_seeds(const char *dir, int max)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
+	int limit = nseeds + max;
 
 	if (!d)
 		return;
-	while (nseeds < MAX_SEEDS && (e = readdir(d))) {
+	if (limit > MAX_SEEDS)
+		limit = MAX_SEEDS;
+	while (nseeds < limit && (e = readdir(d))) {
 		char path[512];
 		struct stat st;
 		int fd;
@@ -281,15 +289,19 @@ int main(int argc, char **argv)
 	char path[] = "/tmp/pe-fuzz-XXXXXX";
 	struct timespec t0, t1;
 	uint8_t *buf = malloc(MAX_SEED_SIZE);
+	const char *dirs[MAX_SEEDS];
+	int ndirs = 0;
 
 	while ((opt = getopt(argc, argv, "s:n:d:")) != -1) {
 		if (opt == 's')
 			seed = strtoul(optarg, NULL, 0);
 		else if (opt == 'n')
 			count = strtoul(optarg, NULL, 0);
-		else if (opt == 'd')
-			load_seeds(optarg);
+		else if (opt == 'd' && ndirs < MAX_SEEDS)
+			dirs[ndirs++] = optarg;
 	}
+	for (int i = 0; i < ndirs; i++)
+		load_seeds(dirs[i], MAX_SEEDS / ndirs);
 	rng_state = seed * 0x9e3779b97f4a7c15ull + 1;
 	printf("KTAP version 1\n1..1\n# seed %lu, %lu images, %d real seed files\n",
 	       seed, count, nseeds);
