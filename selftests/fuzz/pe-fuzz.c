@@ -150,8 +150,8 @@ static struct image seeds[MAX_SEEDS];
 
 /*
  * Load up to MAX seed images from DIR.  Each -d directory gets an equal
- * share of MAX_SEEDS, so that the 32-bit DLL directory given after the
- * 64-bit one (hundreds of files each) is not left out.
+ * share of the seed slots still free, so that the 32-bit DLL directory
+ * given after the 64-bit one (hundreds of files each) is not left out.
  */
 static void load_seeds(const char *dir, int max)
 {
@@ -300,8 +300,9 @@ int main(int argc, char **argv)
 		else if (opt == 'd' && ndirs < MAX_SEEDS)
 			dirs[ndirs++] = optarg;
 	}
+	/* What a directory cannot fill goes to those after it. */
 	for (int i = 0; i < ndirs; i++)
-		load_seeds(dirs[i], MAX_SEEDS / ndirs);
+		load_seeds(dirs[i], (MAX_SEEDS - nseeds) / (ndirs - i));
 	rng_state = seed * 0x9e3779b97f4a7c15ull + 1;
 	printf("KTAP version 1\n1..1\n# seed %lu, %lu images, %d real seed files\n",
 	       seed, count, nseeds);
