@@ -62,7 +62,9 @@ guest_run()
 {
 	local plan=$1 logdir=$2 root
 	root=$(bash "$S/build-rootfs.sh") || return 99
-	bash "$S/stage-guest.sh" "$root" "$kout" "$plan" >/dev/null 2>&1 || return 98
+	# the harness's own plan, whole: not filtered by a T=PATTERN of
+	# the run it is part of (make test T=... failed every boot here)
+	KWINE_TESTS= bash "$S/stage-guest.sh" "$root" "$kout" "$plan" >/dev/null 2>&1 || return 98
 	bash "$S/boot-guest.sh" "$kout/arch/x86/boot/bzImage" "$root" "$logdir" 2>/dev/null
 	python3 "$S/ktap-report.py" --label harness "$logdir"
 }
