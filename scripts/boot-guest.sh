@@ -88,6 +88,19 @@ boot()
 	wait "$watchdog" 2>/dev/null || true
 }
 
+# CPU seconds of a "times" line ("0m1.250s 0m0.500s": children's user, sys).
+cpu_of()
+{
+	awk '{ for (i = 1; i <= 2; i++) {
+		split($i, t, /[ms]/); s[i] = t[1] * 60 + t[2] } }
+	     END { printf "%.0f %.0f\n", s[1], s[2] }'
+}
+
+# What the guest cost the host: the CPU time of QEMU (and of this script's
+# small helpers), from the shell's children's times around the boots.
+# "times" runs in this shell so that it sees them; its second line is the
+# children's.
+times > "$logdir/times.before"
 boot
 if [ -f "$logdir/boot-hung" ]; then
 	log "qemu: WARNING: no output from the guest's init within ${boot_tmo}s: the boot hung" \
@@ -102,6 +115,10 @@ if [ -f "$logdir/boot-hung" ]; then
 		echo "the first boot hung before init, after ${boot_tmo}s" > "$logdir/boot-hung"
 	fi
 fi
+times > "$logdir/times.after"
+read -r u0 s0 < <(tail -n 1 "$logdir/times.before" | cpu_of)
+read -r u1 s1 < <(tail -n 1 "$logdir/times.after" | cpu_of)
+log "qemu: host CPU $((u1 - u0)) s user, $((s1 - s0)) s sys"
 case $rc in
 0) log "qemu: guest exited" ;;
 124|137) log "qemu: TIMEOUT after ${tmo}s, guest killed" ;;
