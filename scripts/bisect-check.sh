@@ -71,6 +71,15 @@ kernel_unchanged()
 	! grep -v -E '^tools/testing/selftests/|^Documentation/.*\.(rst|txt)$' <<<"$files" | grep -q .
 }
 
+# Whether commit $2 leaves every Kconfig file and kconfig itself as
+# commit $1 had them.
+kconfig_unchanged()
+{
+	[ -n "$1" ] || return 1
+	! git -C "$KERNEL_SRC" diff --no-renames --name-only "$1" "$2" |
+		grep -qE '(^|/)Kconfig[^/]*$|^scripts/kconfig/'
+}
+
 built= n=0
 total=$(git -C "$KERNEL_SRC" rev-list --count "$base..HEAD")
 declare -A rc_of
@@ -90,11 +99,17 @@ for c in $(git -C "$KERNEL_SRC" rev-list --reverse "$base..HEAD"); do
 			note=" (kernel sources as at ${built:0:12}: only selftests or documentation changed)"
 			[ $way = y ] && [ $rc = 0 ] && : > "$o/log"
 		else
-			# Fresh each time: olddefconfig at an early commit drops
-			# the options later commits add.
-			sed "s/^CONFIG_NTSYNC=[my]\$/CONFIG_NTSYNC=$way/" \
-				"$KWINE_BUILD/kernel/.config" > "$o/.config"
-			targets=(olddefconfig drivers/misc/)
+			# A fresh config from the plain kernel's where the
+			# Kconfig files changed: olddefconfig at an early commit
+			# drops the options later commits add.  Where none did,
+			# the last commit's config is this one's too, and a
+			# .config left alone saves kbuild a syncconfig.
+			targets=(drivers/misc/)
+			if ! kconfig_unchanged "$built" "$c" || [ ! -f "$o/.config" ]; then
+				sed "s/^CONFIG_NTSYNC=[my]\$/CONFIG_NTSYNC=$way/" \
+					"$KWINE_BUILD/kernel/.config" > "$o/.config"
+				targets=(olddefconfig drivers/misc/)
+			fi
 			[ $way = y ] && targets+=(headers)
 			make -s -C "$wt" O="$o" CC="$cc" HOSTCC="$cc" -j"$(nproc)" \
 				"${targets[@]}" >"$o/log" 2>&1 || rc=1
