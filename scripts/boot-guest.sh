@@ -88,14 +88,6 @@ boot()
 	wait "$watchdog" 2>/dev/null || true
 }
 
-# CPU seconds of a "times" line ("0m1.250s 0m0.500s": children's user, sys).
-cpu_of()
-{
-	awk '{ for (i = 1; i <= 2; i++) {
-		split($i, t, /[ms]/); s[i] = t[1] * 60 + t[2] } }
-	     END { printf "%.0f %.0f\n", s[1], s[2] }'
-}
-
 # What the guest cost the host: the CPU time of QEMU (and of this script's
 # small helpers), from the shell's children's times around the boots.
 # "times" runs in this shell so that it sees them; its second line is the

@@ -29,6 +29,23 @@ WINE_I386_DEB='libwine_10.0~repack-6_i386.deb'
 WINE_I386_SHA256=fef4802a6553a17eaa40003333a86fc697440d1d21c5824f2dbd1c444f01527b
 GUEST_SUITE=trixie
 
+# CPU seconds of a "times" line ("0m1.250s 0m0.500s": children's user, sys).
+cpu_of()
+{
+	awk '{ for (i = 1; i <= 2; i++) {
+		split($i, t, /[ms]/); s[i] = t[1] * 60 + t[2] } }
+	     END { printf "%.0f %.0f\n", s[1], s[2] }'
+}
+
+# Seconds of CPU time the whole machine has spent busy since it booted
+# (/proc/stat: user, nice, system, irq, softirq and steal; not idle or
+# iowait), whoever spent it.
+machine_cpu()
+{
+	awk -v hz="$(getconf CLK_TCK)" \
+		'$1 == "cpu" { printf "%.0f\n", ($2 + $3 + $4 + $7 + $8 + $9) / hz; exit }' /proc/stat
+}
+
 # One progress line per stage: "[  12s] stage: message".
 log()
 {

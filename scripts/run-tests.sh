@@ -22,12 +22,19 @@ mkdir -p "$results"
 S=$KWINE_TOP/scripts
 
 # A stage that fails before it could count anything counts as one failure.
+# Each stage's end says how long it took and how much CPU time the whole
+# machine spent meanwhile, background builds included (they run beside
+# the stages; each says what it used itself when a stage waits for it):
+# where a fresh machine's time goes, in the terms that bound it.
 stage()
 {
-	local name=$1
+	local name=$1 t0 c0 rc=0
 	shift
+	t0=$(date +%s) c0=$(machine_cpu)
 	log "stage $name"
-	if ! "$@"; then
+	"$@" || rc=$?
+	log "stage $name: $(( $(date +%s) - t0 )) s; the machine's CPU meanwhile: $(( $(machine_cpu) - c0 )) s"
+	if [ $rc != 0 ]; then
 		[ -f "$results/$name.counts" ] || echo "0 1 0" > "$results/$name.counts"
 		log "stage $name: FAILED"
 		return 1
@@ -77,7 +84,14 @@ bg_start()
 			renice -n 19 -p "$BASHPID" >/dev/null 2>&1 || true
 		for job in "$@"; do
 			rc=0
+			# The job's CPU time: this subshell's children's
+			# times around it ("times" sees only its own shell's).
+			times > "$bg/$job.times0"
 			bg_job "$job" > "$bg/$job.log" 2>&1 || rc=$?
+			times > "$bg/$job.times1"
+			read -r u0 s0 < <(tail -n 1 "$bg/$job.times0" | cpu_of)
+			read -r u1 s1 < <(tail -n 1 "$bg/$job.times1" | cpu_of)
+			echo "$((u1 - u0)) s user, $((s1 - s0)) s sys" > "$bg/$job.cpu"
 			echo "$rc" > "$bg/$job.rc.new"
 			mv "$bg/$job.rc.new" "$bg/$job.rc"
 		done
@@ -121,7 +135,7 @@ run_job()
 		sleep 2
 	done
 	rc=$(cat "$bg/$job.rc")
-	log "background $job: exit status $rc (waited $(( $(date +%s) - t0 )) s for it); its output:"
+	log "background $job: exit status $rc (waited $(( $(date +%s) - t0 )) s for it; it used $(cat "$bg/$job.cpu" 2>/dev/null || echo "? s") of CPU); its output:"
 	cat "$bg/$job.log"
 	return "$rc"
 }
