@@ -14,17 +14,6 @@ export KWINE_TOP KWINE_CACHE KWINE_BUILD KERNEL_SRC WINE_SRC KWINE_PATCHES KWINE
 
 mkdir -p "$KWINE_CACHE" "$KWINE_BUILD"
 
-# ccache's depend mode: on a miss, compile once and take the header list
-# from the compiler's own dependency file (kbuild passes -Wp,-MMD), rather
-# than running the preprocessor a second time to hash its output.  Cold,
-# this is what a fresh machine pays for every kernel object: on mm/ and
-# kernel/ of the plain config (215 objects, make -j2, 2026-12-06) gcc alone
-# took 246-247 CPU-s, ccache 316-324 in its default mode and 231-245 in
-# depend mode (two runs each); warm, both hit every object (16-17 CPU-s).
-# A compile without -MD/-MMD (the guest's test programs) gets ccache's
-# default mode.
-export CCACHE_DEPEND=${CCACHE_DEPEND:-1}
-
 # Pinned inputs (see shared BRIEF): Debian pool path and sha256.
 KERNEL_VERSION=7.2.8
 KERNEL_TARBALL=linux_7.2.8.orig.tar.xz
