@@ -17,8 +17,7 @@ wt=$KWINE_BUILD/bisect-src
 out=$KWINE_BUILD/bisect
 [ -f "$KWINE_BUILD/kernel/.config" ] || die "build the plain kernel first (make kernel)"
 export CCACHE_DIR=${CCACHE_DIR:-$KWINE_CACHE/ccache}
-cc="gcc"
-command -v ccache >/dev/null && cc="ccache gcc"
+cc="$KWINE_TOP/scripts/kcc gcc"
 
 git -C "$KERNEL_SRC" worktree remove --force "$wt" 2>/dev/null || rm -rf "$wt"
 git -C "$KERNEL_SRC" worktree prune

@@ -27,8 +27,8 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 export CCACHE_BASEDIR=$KERNEL_SRC
 export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026'
 export KBUILD_BUILD_USER=kwine KBUILD_BUILD_HOST=kwine
-cc="gcc"
-command -v ccache >/dev/null && cc="ccache gcc"
+# scripts/kcc: ccache in depend mode, sources with .incbin uncached
+cc="$KWINE_TOP/scripts/kcc gcc"
 kmake()
 {
 	make -s -C "$KERNEL_SRC" O="$out" CC="$cc" HOSTCC="$cc" -j"$(nproc)" "$@"

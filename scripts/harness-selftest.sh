@@ -298,6 +298,62 @@ reuse()
 	fi
 }
 
+# 8. scripts/kcc, the kernel builds' compiler: a source whose assembler
+#    pulls in a file (.incbin, .include) is compiled afresh after that
+#    file changed, wherever the source stands among the arguments
+#    (ccache's depend mode alone hands back the old object); an ordinary
+#    source is served from the cache until a header it includes changes;
+#    and no header of the architectures built here (x86, arm64, um) has
+#    an assembler include, which kcc could not see.
+kcc_cache()
+{
+	local d=$work/kcc why= n hdrs
+	mkdir -p "$d"
+	if ! command -v ccache >/dev/null; then
+		result fail kcc_assembler_includes_never_cached "ccache is not installed (make deps)"
+		return
+	fi
+	export CCACHE_DIR=$d/ccache
+	kc() { (cd "$d" && "$S/kcc" gcc "$@"); }
+	bytes() { objcopy -O binary -j .data "$d/$1" "$d/$1.bin" && cat "$d/$1.bin"; }
+	printf '\t.data\n\t.incbin "blob"\n' > "$d/bin.S"
+	printf '\t.data\n\t.include "part.s"\n' > "$d/inc.S"
+	for n in 1 2; do
+		printf 'AAAA' > "$d/blob"
+		printf '\t.ascii "AAAA"\n' > "$d/part.s"
+		kc -Wp,-MMD,bin.o.d -c -o bin.o bin.S && kc -Wp,-MMD,inc.o.d -c inc.S -o inc.o ||
+			why="${why:+$why; }a compile failed"
+		printf 'BBBB' > "$d/blob"
+		printf '\t.ascii "BBBB"\n' > "$d/part.s"
+		kc -Wp,-MMD,bin.o.d -c -o bin.o bin.S && kc -Wp,-MMD,inc.o.d -c inc.S -o inc.o ||
+			why="${why:+$why; }a compile failed"
+		[ "$(bytes bin.o)" = BBBB ] || why="${why:+$why; }.incbin gave '$(bytes bin.o)' in round $n"
+		[ "$(bytes inc.o)" = BBBB ] || why="${why:+$why; }.include gave '$(bytes inc.o)' in round $n"
+	done
+	printf '#include "v.h"\nint v = V;\n' > "$d/c.c"
+	for n in 1 2 2 3; do
+		echo "#define V 0x4b5$n" > "$d/v.h"
+		kc -Wp,-MMD,c.o.d -c c.c -o c.o || why="${why:+$why; }c.c did not compile"
+		[ "$(bytes c.o | od -An -tx4 | tr -d ' ')" = "$(printf %08x $((0x4b5$n)))" ] ||
+			why="${why:+$why; }c.o is stale with V=0x4b5$n"
+	done
+	n=$(ccache --print-stats | awk '$1 == "direct_cache_hit" { print $2 }')
+	[ "${n:-0}" = 1 ] || why="${why:+$why; }$n direct hits from the cache, want 1 (the same c.c twice)"
+	unset CCACHE_DIR
+	hdrs=$(cd "$KERNEL_SRC" && grep -rIE --include='*.h' --exclude-dir=.git \
+		--exclude-dir=tools --exclude-dir=Documentation --exclude-dir=arch \
+		'\.incbin|\.include[[:space:]]*(\\?"|<)' . arch/x86 arch/arm64 arch/um |
+		grep -vE '^[^:]*:[[:space:]]*\*' | cut -d: -f1 | sort -u || true)
+	[ -z "$hdrs" ] || why="${why:+$why; }headers with an assembler include: $hdrs"
+	if [ -z "$why" ]; then
+		result ok kcc_assembler_includes_never_cached
+	else
+		result fail kcc_assembler_includes_never_cached "$why"
+	fi
+}
+
+log "harness: kcc and ccache"
+kcc_cache
 log "harness: bench floors"
 bench_floors
 log "harness: KUnit results reader"

@@ -73,8 +73,8 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 export CCACHE_BASEDIR=$robot
 export KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026'
 export KBUILD_BUILD_USER=kwine KBUILD_BUILD_HOST=kwine
-ccache=
-command -v ccache >/dev/null && ccache="ccache "
+# every compiler through scripts/kcc (ccache's depend mode, .incbin uncached)
+ccache="$KWINE_TOP/scripts/kcc "
 
 # The work tree: a clone sharing KERNEL_SRC's objects, checked out at the
 # base or the series as each phase needs.

@@ -8,8 +8,8 @@
 
 counts=${1:-}
 pass=0 fail=0 skip=0
-cc=gcc
-command -v ccache >/dev/null && cc="ccache gcc"
+export CCACHE_DIR=${CCACHE_DIR:-$KWINE_CACHE/ccache}
+cc="$KWINE_TOP/scripts/kcc gcc"
 
 shopt -s nullglob
 configs=("$KWINE_TOP"/kunit/*.kunitconfig)
