@@ -88,29 +88,29 @@ boot()
 	wait "$watchdog" 2>/dev/null || true
 }
 
-# What the guest cost the host: the CPU time of QEMU (and of this script's
-# small helpers), from the shell's children's times around the boots.
-# "times" runs in this shell so that it sees them; its second line is the
-# children's.
-times > "$logdir/times.before"
-boot
-if [ -f "$logdir/boot-hung" ]; then
-	log "qemu: WARNING: no output from the guest's init within ${boot_tmo}s: the boot hung" \
-		"before any test ran (console: $(grep -v '^ ' "$logdir/console.log" | tail -n 1));" \
-		"kept as console-boot-hung.log, booting once more"
-	mv "$logdir/console.log" "$logdir/console-boot-hung.log"
+# A boot, and a second one when the first hung before init.
+boots()
+{
 	boot
 	if [ -f "$logdir/boot-hung" ]; then
-		log "qemu: the second boot hung too: giving up"
-		rc=125
-	else
-		echo "the first boot hung before init, after ${boot_tmo}s" > "$logdir/boot-hung"
+		log "qemu: WARNING: no output from the guest's init within ${boot_tmo}s: the boot hung" \
+			"before any test ran (console: $(grep -v '^ ' "$logdir/console.log" | tail -n 1));" \
+			"kept as console-boot-hung.log, booting once more"
+		mv "$logdir/console.log" "$logdir/console-boot-hung.log"
+		boot
+		if [ -f "$logdir/boot-hung" ]; then
+			log "qemu: the second boot hung too: giving up"
+			rc=125
+		else
+			echo "the first boot hung before init, after ${boot_tmo}s" > "$logdir/boot-hung"
+		fi
 	fi
-fi
-times > "$logdir/times.after"
-read -r u0 s0 < <(tail -n 1 "$logdir/times.before" | cpu_of)
-read -r u1 s1 < <(tail -n 1 "$logdir/times.after" | cpu_of)
-log "qemu: host CPU $((u1 - u0)) s user, $((s1 - s0)) s sys"
+}
+
+# What the guest cost the host: the CPU time of QEMU (and of this
+# script's small helpers).
+with_cpu "$logdir/host-cpu" boots
+log "qemu: host CPU $(cat "$logdir/host-cpu")"
 case $rc in
 0) log "qemu: guest exited" ;;
 124|137) log "qemu: TIMEOUT after ${tmo}s, guest killed" ;;

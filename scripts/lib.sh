@@ -37,6 +37,24 @@ cpu_of()
 	     END { printf "%.0f %.0f\n", s[1], s[2] }'
 }
 
+# Run a command in this shell and write what its children cost in CPU to
+# FILE ("U s user, S s sys"); returns the command's status.  "times" sees
+# only the children of the shell it runs in, so it must not run in a
+# subshell; the variables are prefixed so that the command's own (a
+# function setting "rc", say) are not shadowed.
+with_cpu()
+{
+	local _wc_file=$1 _wc_u0 _wc_s0 _wc_u1 _wc_s1 _wc_rc=0
+	shift
+	times > "$_wc_file"
+	read -r _wc_u0 _wc_s0 < <(tail -n 1 "$_wc_file" | cpu_of)
+	"$@" || _wc_rc=$?
+	times > "$_wc_file"
+	read -r _wc_u1 _wc_s1 < <(tail -n 1 "$_wc_file" | cpu_of)
+	echo "$((_wc_u1 - _wc_u0)) s user, $((_wc_s1 - _wc_s0)) s sys" > "$_wc_file"
+	return "$_wc_rc"
+}
+
 # Seconds of CPU time the whole machine has spent busy since it booted
 # (/proc/stat: user, nice, system, irq, softirq and steal; not idle or
 # iowait), whoever spent it.

@@ -84,14 +84,7 @@ bg_start()
 			renice -n 19 -p "$BASHPID" >/dev/null 2>&1 || true
 		for job in "$@"; do
 			rc=0
-			# The job's CPU time: this subshell's children's
-			# times around it ("times" sees only its own shell's).
-			times > "$bg/$job.times0"
-			bg_job "$job" > "$bg/$job.log" 2>&1 || rc=$?
-			times > "$bg/$job.times1"
-			read -r u0 s0 < <(tail -n 1 "$bg/$job.times0" | cpu_of)
-			read -r u1 s1 < <(tail -n 1 "$bg/$job.times1" | cpu_of)
-			echo "$((u1 - u0)) s user, $((s1 - s0)) s sys" > "$bg/$job.cpu"
+			with_cpu "$bg/$job.cpu" bg_job "$job" > "$bg/$job.log" 2>&1 || rc=$?
 			echo "$rc" > "$bg/$job.rc.new"
 			mv "$bg/$job.rc.new" "$bg/$job.rc"
 		done
