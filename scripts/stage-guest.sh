@@ -28,7 +28,8 @@ as_root cp "$KWINE_TOP/scripts/guest/init" "$KWINE_TOP/scripts/guest/run-wine" \
 	"$KWINE_TOP/scripts/guest/module-check" \
 	"$KWINE_TOP/scripts/guest/lsm-check" "$KWINE_TOP/scripts/guest/pingpong-syscalls" \
 	"$KWINE_TOP/scripts/guest/kunit-results" "$KWINE_TOP/scripts/guest/image-sections" \
-	"$KWINE_TOP/scripts/guest/image-mem-bench" "$KWINE_TOP/scripts/guest/server-exit" "$g/"
+	"$KWINE_TOP/scripts/guest/image-mem-bench" "$KWINE_TOP/scripts/guest/server-exit" \
+	"$KWINE_TOP/scripts/guest/server-kill-hidden" "$g/"
 grep -v '^#' "$plan" | grep . |
 	awk -F '\t' -v OFS='\t' -v flavour="${KWINE_FLAVOUR:-plain}" \
 		-v rounds="$((10#$rounds))" '
