@@ -124,7 +124,7 @@ panic_and_timeout()
 	zl=$(sed -n '/^ok 5 after_leaves/,/zombie_leader/p' "$work/panic/results.ktap")
 	if grep -q '^FAIL harness: zombie_leader: left processes running: python3\[' <<<"$out" &&
 	   ! grep -q 'does not end' <<<"$zl" &&
-	   grep -q '# kwine: pid [0-9]*: its leader had exited (Z) and it still ran 2 s after cgroup.kill, which does not kill such a process: kill -KILL' <<<"$zl" &&
+	   grep -q '# kwine: pid [0-9]*: its leader had exited (Z), and cgroup.kill left thread(s) [0-9]* without SIGKILL: kill -KILL' <<<"$zl" &&
 	   grep -q "# kwine:   thread [0-9]* ([^)]*) state S " <<<"$zl"; then
 		result ok zombie_leader_killed
 	else
