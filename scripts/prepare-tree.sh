@@ -44,6 +44,13 @@ want=$(stamp_of "${series[@]}" "$patchdir/0000-cover-letter.patch" none)
 # user's own ignore file and line-ending settings must not change what
 # the base commits hold: their ids are what base-commit: and the robot's
 # verdict name.
+# Debian's tarballs are xz files of many blocks, which xz unpacks on
+# every core when asked to (-T0); tar's own -J uses one.
+untar_xz()
+{
+	tar -I 'xz -T0' -xf "$@"
+}
+
 git_quiet()
 {
 	git -c init.defaultBranch=master -c advice.detachedHead=false -c gc.auto=0 \
@@ -64,7 +71,7 @@ make_base_linux()
 	local tmp=$1
 	bash "$KWINE_TOP/scripts/fetch-sources.sh" kernel
 	log "prepare linux: unpacking $KERNEL_TARBALL"
-	tar -xJf "$KWINE_CACHE/$KERNEL_TARBALL" -C "$tmp" --strip-components=1
+	untar_xz "$KWINE_CACHE/$KERNEL_TARBALL" -C "$tmp" --strip-components=1
 	git_quiet -C "$tmp" init -q
 	git_quiet -C "$tmp" add -A
 	git_base -C "$tmp" commit -q -m "Linux $KERNEL_VERSION" \
@@ -77,7 +84,7 @@ make_base_wine()
 	local tmp=$1 p
 	bash "$KWINE_TOP/scripts/fetch-sources.sh" wine
 	log "prepare wine: unpacking $WINE_TARBALL"
-	tar -xJf "$KWINE_CACHE/$WINE_TARBALL" -C "$tmp" --strip-components=1
+	untar_xz "$KWINE_CACHE/$WINE_TARBALL" -C "$tmp" --strip-components=1
 	git_quiet -C "$tmp" init -q
 	git_quiet -C "$tmp" add -A -f
 	git_base -C "$tmp" commit -q -m "Wine 10.0" \
@@ -85,7 +92,7 @@ make_base_wine()
 	git_base -C "$tmp" tag wine-10.0
 	# Debian's binaries in the guest carry Debian's patches; ours must
 	# build on the same sources to be drop-in compatible with them.
-	tar -xJf "$KWINE_CACHE/$WINE_DEBIAN_TARBALL" -C "$tmp"
+	untar_xz "$KWINE_CACHE/$WINE_DEBIAN_TARBALL" -C "$tmp"
 	grep -v -e '^#' -e '^[[:space:]]*$' "$tmp/debian/patches/series" |
 	while read -r p; do
 		patch -d "$tmp" -p1 -s -F0 -N < "$tmp/debian/patches/$p" ||
