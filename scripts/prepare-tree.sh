@@ -39,11 +39,6 @@ done
 shopt -u nullglob
 want=$(stamp_of "${series[@]}" "$patchdir/0000-cover-letter.patch" none)
 
-# No automatic gc: committing a whole kernel tree as the base would
-# otherwise repack it (minutes of CPU) before we even clone it.  The
-# user's own ignore file and line-ending settings must not change what
-# the base commits hold: their ids are what base-commit: and the robot's
-# verdict name.
 # Debian's tarballs are xz files of many blocks, which xz unpacks on
 # every core when asked to (-T0); tar's own -J uses one.
 untar_xz()
@@ -51,6 +46,11 @@ untar_xz()
 	tar -I 'xz -T0' -xf "$@"
 }
 
+# No automatic gc: committing a whole kernel tree as the base would
+# otherwise repack it (minutes of CPU) before we even clone it.  The
+# user's own ignore file and line-ending settings must not change what
+# the base commits hold: their ids are what base-commit: and the robot's
+# verdict name.
 git_quiet()
 {
 	git -c init.defaultBranch=master -c advice.detachedHead=false -c gc.auto=0 \
